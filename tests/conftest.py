@@ -1,0 +1,42 @@
+"""Shared test fixtures.
+
+Tests may read ../shared/ (reference checkpoints and LJ Speech samples), which CI keeps beside the clone.
+Where it is missing, the tests that need it skip with a message naming it; the rest still run.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("SPEEDYSPEECH_SHARED", REPO.parent / "shared"))
+
+
+def _need(path: Path) -> Path:
+    if not path.exists():
+        pytest.skip(f"needs {path} (the shared data folder beside the clone); not found")
+    return path
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    return _need(SHARED)
+
+
+@pytest.fixture(scope="session")
+def reference_dir() -> Path:
+    return _need(SHARED / "reference")
+
+
+@pytest.fixture(scope="session")
+def ljspeech_mini() -> Path:
+    return _need(SHARED / "data" / "ljspeech_mini")
+
+
+@pytest.fixture(scope="session")
+def ljspeech_transcripts() -> Path:
+    return _need(SHARED / "data" / "ljspeech_transcripts.txt")
