@@ -1,0 +1,327 @@
+"""What the three trainers (teacher, student, MelGAN) share: the distribution strategy, the run directory,
+resumable and atomic backups, a NaN guard, TensorBoard, and exporting our checkpoint format.
+
+A run directory looks like this:
+
+    RUN_DIR/
+      train_config.json   the training settings and model/audio/text configs of this run; a rerun of the same
+                          command with other settings refuses to resume (the mismatch is named)
+      backup/             Keras BackupAndRestore state (weights + optimizer state + epoch), written atomically
+      checkpoint/         the latest model in our checkpoint format (config.json + model.weights.h5)
+      tensorboard/        TensorBoard scalars and images
+      plots/              PNG plots a person looks at (attention, mel spectrograms)
+
+Training is organised in "epochs" of a fixed number of steps over a repeated dataset, so that a backup is
+written every `steps_per_epoch` steps whatever the corpus size, and a run killed with `kill -9` resumes from the
+last backup, losing at most the work since then.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from dataclasses import dataclass
+from typing import Callable
+
+import keras
+import tensorflow as tf
+
+from ..config import ConfigMismatchError, check_same, load_json, save_json
+
+STRATEGIES = ("auto", "default", "mirrored", "multi_worker")
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Distribution
+# --------------------------------------------------------------------------------------------------------------
+def tf_config_workers() -> int:
+    """Number of workers named in TF_CONFIG (0 when unset)."""
+    raw = os.environ.get("TF_CONFIG")
+    if not raw:
+        return 0
+    try:
+        cluster = json.loads(raw).get("cluster", {})
+    except json.JSONDecodeError as e:
+        raise ValueError(f"TF_CONFIG is not valid JSON: {e}") from e
+    return sum(len(cluster.get(k, [])) for k in ("chief", "worker"))
+
+
+def get_strategy(name: str = "auto") -> tf.distribute.Strategy:
+    """The one place that chooses the distribution strategy.
+
+    auto: MultiWorkerMirroredStrategy when TF_CONFIG names a cluster of more than one worker, else
+    MirroredStrategy when more than one GPU is visible, else the default strategy (one device).
+    """
+    if name not in STRATEGIES:
+        raise ValueError(f"unknown strategy {name!r}; expected one of {', '.join(STRATEGIES)}")
+    if name == "auto":
+        if tf_config_workers() > 1:
+            name = "multi_worker"
+        elif len(tf.config.list_logical_devices("GPU")) > 1:
+            name = "mirrored"
+        else:
+            name = "default"
+    if name == "multi_worker":
+        return tf.distribute.MultiWorkerMirroredStrategy()
+    if name == "mirrored":
+        gpus = tf.config.list_logical_devices("GPU")
+        devices = [d.name for d in gpus] or [d.name for d in tf.config.list_logical_devices("CPU")]
+        return tf.distribute.MirroredStrategy(devices=devices)
+    return tf.distribute.get_strategy()
+
+
+def is_chief(strategy: tf.distribute.Strategy | None = None) -> bool:
+    """True on the worker that writes shared outputs (TensorBoard, exported checkpoints, plots)."""
+    raw = os.environ.get("TF_CONFIG")
+    if not raw:
+        return True
+    task = json.loads(raw).get("task", {})
+    cluster = json.loads(raw).get("cluster", {})
+    if "chief" in cluster:
+        return task.get("type") == "chief"
+    return task.get("type") in (None, "worker") and int(task.get("index", 0)) == 0
+
+
+def worker_index() -> int:
+    raw = os.environ.get("TF_CONFIG")
+    if not raw:
+        return 0
+    return int(json.loads(raw).get("task", {}).get("index", 0))
+
+
+def scale_for_replicas(per_replica_batch: int, base_lr: float, strategy: tf.distribute.Strategy,
+                       scale_lr: bool = True) -> tuple[int, float]:
+    """Global batch = per-replica batch × replicas; the learning rate scales linearly with the replicas
+    (the usual rule for Adam at these batch sizes) unless scale_lr is False."""
+    n = strategy.num_replicas_in_sync
+    return per_replica_batch * n, base_lr * (n if scale_lr else 1)
+
+
+def set_mixed_precision(enabled: bool) -> None:
+    """mixed_float16 for GPUs. Models keep their output layers in float32 (dtype="float32" on those layers);
+    custom train_steps scale the loss with `optimizer.scale_loss` (Keras 3 LossScaleOptimizer)."""
+    keras.mixed_precision.set_global_policy("mixed_float16" if enabled else "float32")
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Errors
+# --------------------------------------------------------------------------------------------------------------
+class TrainingDivergedError(RuntimeError):
+    """A loss became NaN or infinite; the last good backup is kept."""
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Callbacks
+# --------------------------------------------------------------------------------------------------------------
+class AtomicBackupAndRestore(keras.callbacks.BackupAndRestore):
+    """Keras's BackupAndRestore (model weights + optimizer state + epoch), with atomic writes.
+
+    Keras writes `latest.weights.h5` and `training_metadata.json` in place, so a crash during the write leaves a
+    half-written file that the next run cannot load. Here both are written to temporary names and renamed
+    (os.replace is atomic on POSIX), weights first, so the metadata never points at a missing backup.
+    Non-chief workers of a multi-worker run keep their own backup folder (they may share a filesystem).
+    """
+
+    def __init__(self, backup_dir: str, save_freq="epoch"):
+        if not is_chief():
+            backup_dir = os.path.join(backup_dir, f"worker_{worker_index()}")
+        super().__init__(backup_dir, save_freq=save_freq, delete_checkpoint=False)
+        self._step_offset_epoch = 0
+
+    def _save_model(self):
+        os.makedirs(self.backup_dir, exist_ok=True)
+        fd, tmp_weights = tempfile.mkstemp(prefix=".tmp-", suffix=".weights.h5", dir=self.backup_dir)
+        os.close(fd)
+        os.unlink(tmp_weights)  # Keras refuses to overwrite without asking; let it create the file.
+        try:
+            self.model.save_weights(filepath=tmp_weights, overwrite=True)
+            os.replace(tmp_weights, self._weights_path)
+        finally:
+            if os.path.exists(tmp_weights):
+                os.unlink(tmp_weights)
+        save_json({"epoch": self._current_epoch, "batch": self._last_batch_seen}, self._training_metadata_path)
+
+
+class NanGuard(keras.callbacks.Callback):
+    """Stop at the first NaN/inf loss, naming the step, before any later callback can save the bad weights.
+
+    Raising from on_train_batch_end stops model.fit at once: callbacks after this one (backups, checkpoint
+    export) do not run for that batch, so the last good backup stays the latest. Put it first in the list.
+    """
+
+    def __init__(self, keys: tuple[str, ...] | None = None, steps_per_epoch: int | None = None):
+        super().__init__()
+        self.keys = keys
+        self.steps_per_epoch = steps_per_epoch
+        self._epoch = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        logs = logs or {}
+        for key, value in logs.items():
+            if self.keys is not None and key not in self.keys:
+                continue
+            try:
+                v = float(value)
+            except (TypeError, ValueError):
+                continue
+            if not math.isfinite(v):
+                step = self._epoch * (self.steps_per_epoch or 0) + batch + 1
+                where = f"step {step} (epoch {self._epoch + 1}, batch {batch + 1})"
+                raise TrainingDivergedError(
+                    f"{key} became {v} at {where}; training stopped, the last good backup is kept")
+
+
+class ExportCheckpoint(keras.callbacks.Callback):
+    """At the end of every epoch (and of training) write the model in our checkpoint format (chief only)."""
+
+    def __init__(self, directory: str, save_fn: Callable[[str], None]):
+        super().__init__()
+        self.directory = directory
+        self.save_fn = save_fn
+
+    def on_epoch_end(self, epoch, logs=None):
+        if is_chief():
+            self.save_fn(self.directory)
+
+
+class EpochPlots(keras.callbacks.Callback):
+    """Call `plot_fn(epoch, directory)` at the end of each epoch (chief only); used for PNG plots."""
+
+    def __init__(self, directory: str, plot_fn: Callable[[int, str], None], every: int = 1):
+        super().__init__()
+        self.directory = directory
+        self.plot_fn = plot_fn
+        self.every = max(1, every)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if is_chief() and (epoch + 1) % self.every == 0:
+            os.makedirs(self.directory, exist_ok=True)
+            self.plot_fn(epoch + 1, self.directory)
+
+
+class History(keras.callbacks.Callback):
+    """Appends each epoch's logs to RUN_DIR/history.jsonl (survives resumes, unlike keras History)."""
+
+    def __init__(self, path: str):
+        super().__init__()
+        self.path = path
+
+    def on_epoch_end(self, epoch, logs=None):
+        if not is_chief():
+            return
+        row = {"epoch": epoch + 1}
+        row.update({k: float(v) for k, v in (logs or {}).items() if _is_number(v)})
+        with open(self.path, "a", encoding="utf-8") as f:
+            f.write(json.dumps(row) + "\n")
+
+
+def _is_number(v) -> bool:
+    try:
+        float(v)
+        return True
+    except (TypeError, ValueError):
+        return False
+
+
+def read_history(run_dir: str) -> list[dict]:
+    path = os.path.join(run_dir, "history.jsonl")
+    if not os.path.exists(path):
+        return []
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Run directory
+# --------------------------------------------------------------------------------------------------------------
+@dataclass
+class RunDir:
+    root: str
+
+    @property
+    def config_path(self) -> str:
+        return os.path.join(self.root, "train_config.json")
+
+    @property
+    def backup(self) -> str:
+        return os.path.join(self.root, "backup")
+
+    @property
+    def checkpoint(self) -> str:
+        return os.path.join(self.root, "checkpoint")
+
+    @property
+    def tensorboard(self) -> str:
+        return os.path.join(self.root, "tensorboard")
+
+    @property
+    def plots(self) -> str:
+        return os.path.join(self.root, "plots")
+
+    @property
+    def history(self) -> str:
+        return os.path.join(self.root, "history.jsonl")
+
+    def prepare(self, settings: dict) -> bool:
+        """Create the run directory and store `settings`; return True when resuming an earlier run.
+
+        A run directory made with other settings is refused (ConfigMismatchError naming the difference), so
+        that a resumed run never silently mixes configurations. Keys under "resume_ignore" (e.g. the number of
+        epochs to train, the time budget) may change between runs.
+        """
+        os.makedirs(self.root, exist_ok=True)
+        if os.path.exists(self.config_path):
+            old = load_json(self.config_path)
+            ignore = set(settings.get("resume_ignore", [])) | {"resume_ignore"}
+            a = {k: v for k, v in old.items() if k not in ignore}
+            b = {k: v for k, v in settings.items() if k not in ignore}
+            check_same(a, b, f"run directory {self.root}")
+            save_json(settings, self.config_path)
+            return os.path.exists(os.path.join(self.backup, "training_metadata.json"))
+        save_json(settings, self.config_path)
+        return False
+
+    def completed_epochs(self) -> int:
+        path = os.path.join(self.backup, "training_metadata.json")
+        if not os.path.exists(path):
+            return 0
+        return int(load_json(path).get("epoch", 0))
+
+
+def standard_callbacks(run: RunDir, steps_per_epoch: int, save_fn: Callable[[str], None] | None = None,
+                       plot_fn: Callable[[int, str], None] | None = None, backup_every_steps: int | None = None,
+                       tensorboard: bool = True, extra: list | None = None) -> list:
+    """NaN guard first (so nothing saves a diverged model), then backups, export, plots, TensorBoard."""
+    cbs: list = [NanGuard(steps_per_epoch=steps_per_epoch)]
+    cbs.append(AtomicBackupAndRestore(run.backup, save_freq=backup_every_steps or "epoch"))
+    if save_fn is not None:
+        cbs.append(ExportCheckpoint(run.checkpoint, save_fn))
+    if plot_fn is not None:
+        cbs.append(EpochPlots(run.plots, plot_fn))
+    cbs.append(History(run.history))
+    if tensorboard and is_chief():
+        cbs.append(keras.callbacks.TensorBoard(run.tensorboard, update_freq="epoch", write_graph=False))
+    cbs.extend(extra or [])
+    return cbs
+
+
+def masked_mean(values: tf.Tensor, mask: tf.Tensor) -> tf.Tensor:
+    """Mean of `values` over positions where `mask` is 1 (mask broadcast to values)."""
+    mask = tf.cast(mask, values.dtype)
+    mask = tf.broadcast_to(mask, tf.shape(values)) if mask.shape.rank == values.shape.rank else mask
+    return tf.math.divide_no_nan(tf.reduce_sum(values * mask), tf.reduce_sum(mask))
+
+
+def sequence_mask(lengths: tf.Tensor, maxlen=None, dtype=tf.float32) -> tf.Tensor:
+    return tf.sequence_mask(lengths, maxlen=maxlen, dtype=dtype)
+
+
+__all__ = [
+    "get_strategy", "is_chief", "worker_index", "scale_for_replicas", "set_mixed_precision", "RunDir",
+    "standard_callbacks", "AtomicBackupAndRestore", "NanGuard", "ExportCheckpoint", "EpochPlots", "History",
+    "read_history", "TrainingDivergedError", "ConfigMismatchError", "masked_mean", "sequence_mask",
+]
