@@ -40,3 +40,14 @@ def ljspeech_mini() -> Path:
 @pytest.fixture(scope="session")
 def ljspeech_transcripts() -> Path:
     return _need(SHARED / "data" / "ljspeech_transcripts.txt")
+
+
+@pytest.fixture(scope="session")
+def mini_cache(ljspeech_mini, tmp_path_factory) -> Path:
+    """ljspeech_mini preprocessed once per session (speedyspeech_tf.data.preprocess, default settings):
+    a cache folder for teacher_dataset / student_dataset / vocoder_dataset. Treat it as read-only."""
+    from speedyspeech_tf.data import preprocess
+
+    out = tmp_path_factory.mktemp("mini_cache") / "cache"
+    preprocess(ljspeech_mini, out, workers=1, progress=False, log=None)
+    return out
