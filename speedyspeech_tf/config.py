@@ -65,6 +65,74 @@ class TextConfig:
     unk_id: int = UNK_ID
 
 
+@dataclass
+class StudentConfig:
+    """SpeedySpeech student (janvainer/speedyspeech code/hparam.py HPFertility + speedyspeech.py)."""
+
+    num_symbols: int = 78
+    channels: int = 128
+    n_mels: int = 80
+    encoder_kernel_size: int = 4
+    encoder_dilations: tuple = (1, 2, 4) * 4 + (1,)
+    decoder_kernel_size: int = 4
+    decoder_dilations: tuple = (1, 2, 4, 8) * 4 + (1,)
+    duration_kernel_sizes: tuple = (4, 3, 1)  # one single-conv residual block each, then a 1x1 conv to 1
+    positional_encoding: str = "utterance"  # "utterance" (the reference's) | "phoneme" (the paper's)
+    positional_encoding_weight: float = 1.0
+    detach_duration_input: bool = True  # hp.separate_duration_grad: no duration-loss gradient into the encoder
+    batchnorm_epsilon: float = 1e-5
+    batchnorm_momentum: float = 0.9  # Keras convention (PyTorch momentum 0.1)
+    # Training (speedyspeech.py): Adam, ReduceLROnPlateau(factor 0.5, patience 3) on the validation loss,
+    # gradient-norm clipping 1, loss = l1 + ssim + huber(log durations) on masked frames/phonemes.
+    learning_rate: float = 0.002
+    lr_plateau_factor: float = 0.5
+    lr_plateau_patience: int = 3
+    grad_clip_norm: float = 1.0
+    batch_size: int = 64
+    epochs: int = 100
+    l1_weight: float = 1.0
+    ssim_weight: float = 1.0
+    duration_weight: float = 1.0
+    huber_delta: float = 1.0  # torch smooth_l1_loss default beta
+
+
+@dataclass
+class TeacherConfig:
+    """Duration extractor (janvainer/speedyspeech code/hparam.py HPDurationExtractor + duration_extractor.py)."""
+
+    num_symbols: int = 78
+    channels: int = 40
+    hidden_channels: int = 80  # inside the gated residual blocks
+    kernel_size: int = 3
+    n_mels: int = 80
+    text_encoder_dilations: tuple = (1, 3, 9, 27) * 2 + (1, 1)
+    audio_encoder_dilations: tuple = (1, 3, 9, 27) * 2 + (1, 1)
+    decoder_dilations: tuple = (1, 3, 9, 27) * 2 + (1, 1)
+    attention_hidden_channels: int = 80
+    positional_encoding: bool = True
+    key_pe_weight: float = 6.42
+    query_pe_weight: float = 1.0
+    attention_noise: float = 0.1  # std of Gaussian noise added to attention logits in training
+    # Training (duration_extractor.py): Adam + Noam-style schedule per epoch (linear warm-up from
+    # init_lr_scale * lr over warmup_epochs, then sqrt decay), gradient-norm clipping 1,
+    # loss = l1 + guided attention (sigma 0.3), with input augmentation.
+    learning_rate: float = 0.002
+    warmup_epochs: int = 30
+    init_lr_scale: float = 0.25
+    grad_clip_norm: float = 1.0
+    batch_size: int = 64
+    epochs: int = 300
+    l1_weight: float = 1.0
+    guided_attention_sigma: float = 0.3
+    guided_attention_weight: float = 1.0
+    input_noise: float = 0.01  # Gaussian noise std added to input spectrograms
+    feed_repeat: int = 2  # degrade inputs by feeding them through the model this many times
+    feed_ratio: float = 0.5  # share of the batch so degraded
+    replace_ratio: float = 0.1  # frame dropout: share of each item's frames set to zero
+    scale_min: float = 0.0
+    scale_max: float = 1.0
+
+
 def to_dict(cfg: Any) -> dict:
     return dataclasses.asdict(cfg)
 
@@ -158,3 +226,235 @@ def check_same(expected: Any, actual: Any, what: str) -> None:
     if diffs:
         shown = "; ".join(diffs[:5]) + (f" (+{len(diffs) - 5} more)" if len(diffs) > 5 else "")
         raise ConfigMismatchError(f"{what} was made with another configuration: {shown}")
+
+
+@dataclass
+class MelGANConfig:
+    """MelGAN vocoder (Kumar et al. 2019) as in seungwonpark/melgan v0.1-alpha, the version SpeedySpeech ships.
+
+    The defaults are the reference's (../shared/reference/README.md, melgan_seed0): every convolution
+    weight-normalised and zero-padded, LeakyReLU slope 0.01 (PyTorch's default) in both networks.
+    """
+
+    n_mels: int = 80
+    hop_length: int = 256  # audio samples per mel frame; must equal the product of upsample_factors
+    # Generator input = (natural-log mel + mel_shift) / mel_divisor ("roughly normalise" in the reference).
+    mel_shift: float = 5.0
+    mel_divisor: float = 5.0
+    # Generator: conv (input_kernel_size) -> generator_channels, then per upsampling factor f a transposed
+    # conv (kernel 2f, stride f, padding f/2) halving the channels and a residual stack of dilated convs,
+    # then a stride-1 transposed conv (output_kernel_size) to 1 channel and tanh.
+    generator_channels: int = 512
+    input_kernel_size: int = 7
+    upsample_factors: tuple = (8, 8, 2, 2)
+    resstack_kernel_size: int = 3
+    resstack_dilations: tuple = (1, 3, 9)
+    output_kernel_size: int = 7
+    generator_leaky_slope: float = 0.01
+    # Multi-scale discriminator: disc_scales copies, each on the waveform average-pooled once more
+    # (kernel/stride/padding below, zero padding counted). Each: conv disc_first_kernel -> disc_channels[0],
+    # grouped convs (disc_down_kernel, stride disc_down_stride, groups disc_groups) -> disc_channels[1:5],
+    # conv disc_post_kernel -> disc_channels[5], conv disc_score_kernel -> 1 score.
+    disc_scales: int = 3
+    disc_channels: tuple = (16, 64, 256, 1024, 1024, 1024)
+    disc_groups: tuple = (4, 16, 64, 256)
+    disc_first_kernel: int = 15
+    disc_down_kernel: int = 41
+    disc_down_stride: int = 4
+    disc_post_kernel: int = 5
+    disc_score_kernel: int = 3
+    disc_leaky_slope: float = 0.01
+    disc_pool_kernel: int = 4
+    disc_pool_stride: int = 2
+    disc_pool_padding: int = 2
+    # Training (reference config/default.yaml): least-squares GAN + feature matching, Adam for both nets.
+    learning_rate: float = 1e-4
+    adam_beta1: float = 0.5
+    adam_beta2: float = 0.9
+    feature_match_weight: float = 10.0
+    segment_length: int = 16000  # audio samples per training segment
+    batch_size: int = 16
+    discriminator_steps: int = 1  # discriminator updates per generator update
+
+    def __post_init__(self):
+        self.validate()
+
+    def validate(self) -> None:
+        """Raise ValueError naming the first field that cannot describe a working model."""
+        def bad(name, why):
+            raise ValueError(f"MelGANConfig.{name} = {getattr(self, name)!r}: {why}")
+
+        for name in ("n_mels", "hop_length", "generator_channels", "disc_scales", "disc_down_stride",
+                     "disc_pool_kernel", "disc_pool_stride", "segment_length", "batch_size",
+                     "discriminator_steps"):
+            if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
+                bad(name, "must be a positive integer")
+        for name in ("input_kernel_size", "resstack_kernel_size", "output_kernel_size", "disc_first_kernel",
+                     "disc_down_kernel", "disc_post_kernel", "disc_score_kernel"):
+            k = getattr(self, name)
+            if not isinstance(k, int) or k < 1 or k % 2 == 0:
+                bad(name, "must be an odd positive integer (the reference pads (k-1)/2 on each side)")
+        if not self.upsample_factors or any(not isinstance(f, int) or f < 2 or f % 2 for f in self.upsample_factors):
+            bad("upsample_factors", "must be even integers >= 2 (kernel 2f, padding f/2 as in the reference)")
+        prod = 1
+        for f in self.upsample_factors:
+            prod *= f
+        if prod != self.hop_length:
+            bad("hop_length", f"must equal the product of upsample_factors ({prod})")
+        if self.generator_channels % (2 ** len(self.upsample_factors)):
+            bad("generator_channels", f"must be divisible by 2**{len(self.upsample_factors)} (halved per stage)")
+        if not self.resstack_dilations or any(not isinstance(d, int) or d < 1 for d in self.resstack_dilations):
+            bad("resstack_dilations", "must be positive integers")
+        if self.mel_divisor == 0:
+            bad("mel_divisor", "must not be 0")
+        if len(self.disc_channels) != 6 or any(not isinstance(c, int) or c < 1 for c in self.disc_channels):
+            bad("disc_channels", "must be 6 positive integers (one per feature map)")
+        if len(self.disc_groups) != 4:
+            bad("disc_groups", "must be 4 integers (one per strided convolution)")
+        for i, g in enumerate(self.disc_groups):
+            c_in, c_out = self.disc_channels[i], self.disc_channels[i + 1]
+            if not isinstance(g, int) or g < 1 or c_in % g or c_out % g:
+                bad("disc_groups", f"groups {g} must divide the channels {c_in} -> {c_out} of strided conv {i + 1}")
+        if not 0 <= self.disc_pool_padding <= self.disc_pool_kernel // 2:
+            bad("disc_pool_padding", "must be between 0 and half the pooling kernel")
+
+
+# Exported TFLite models ------------------------------------------------------------------------------------
+
+QUANTIZATIONS = ("float32", "dynamic", "float16", "int8")
+
+# Why the default student buffer sizes are what they are (reproduce with benchmarks/export_accuracy.py --sizes).
+EXPORT_SIZE_REASONING = (
+    "N = 176 phoneme slots: the text front end gives the 13,100 LJ Speech transcripts 88.8 symbols on average "
+    "(median 91, 99th percentile 146, longest 171); 171 + the 5 padding symbols the runtime appends = 176 (a "
+    "multiple of 16), so every LJ Speech transcript fits whole and longer text is split by the runtime "
+    "(text.chunk_ids, at punctuation or spaces). "
+    "F = 1152 mel frames (13.4 s at 22050/256 frames per second): the 32 real LJ Speech clips have 5.4 to 7.6 "
+    "frames per symbol (mean 6.5); pairing every transcript's symbol count with each of these rates, 0.9 % "
+    "would need more than 1024 frames and 0.05 % more than 1152 (the longest LJ Speech clip is 10.1 s = 870 "
+    "frames). A sentence that still needs more than F frames (long text spoken slowly) is not truncated "
+    "silently: frames == F and overflow == 1, and the runtime splits it and synthesises again. The student "
+    "runs over all F frames whatever the sentence length, so F is not made larger than that.")
+
+
+@dataclass
+class ExportConfig:
+    """What an exported model directory holds (DIR/config.json), for the TensorFlow-free runtime and the app.
+
+    DIR/student.tflite  signature `signature_key`: phoneme_ids int32 [1, N] (ids padded with pad_id; the
+                        runtime appends `pad_symbols` padding ids after the text's ids, as the reference's
+                        inference does), length int32 [1] (ids before that padding), speed float32 [1]
+                        (1.0 as trained, 2.0 twice as fast) -> mel float32 [1, F, n_mels] natural-log mel
+                        (standardisation undone; frames >= `frames` hold `silence_log_mel`), frames int32 [1]
+                        (valid frames, <= F), overflow int32 [1] (1: the sentence needs more than F frames;
+                        frames == F and the runtime must split the sentence).
+    DIR/vocoder.tflite  mel float32 [1, W + 2C, n_mels] natural-log mel -> audio float32
+                        [1, (W + 2C) * hop_length] in [-1, 1]: the audio of the WHOLE input window
+                        (`vocoder_output` = "window"). Plan windows with
+                        speedyspeech_tf.melgan_windows.plan_windows(T, W, C) and keep samples
+                        [(out_start - in_start) * hop, (out_end - in_start) * hop) of each call: that equals
+                        synthesising the whole utterance at once. A mel shorter than W + 2C frames is padded
+                        with `silence_log_mel` frames at the end (the reference appends silence frames too).
+    """
+
+    format_version: int = 1
+    quantization: str = "float32"  # one of QUANTIZATIONS
+    signature_key: str = "serving_default"
+    # Student
+    student_file: str = "student.tflite"
+    max_phonemes: int = 176  # N
+    max_frames: int = 1152  # F
+    pad_symbols: int = 5
+    size_reasoning: str = EXPORT_SIZE_REASONING
+    student_inputs: tuple = ("phoneme_ids", "length", "speed")
+    student_outputs: tuple = ("mel", "frames", "overflow")
+    student_output: str = "log-mel natural"  # natural log of the mel magnitude (MelGAN's input as it is)
+    silence_log_mel: float = -11.5129  # log(1e-5): frames past `frames`, and padding for the vocoder
+    # Vocoder
+    vocoder_file: str = "vocoder.tflite"
+    vocoder_window: int = 128  # W: output frames per call in the middle of an utterance
+    vocoder_context: int = 7  # C: frames of context each side (the reference generator's receptive field)
+    vocoder_inputs: tuple = ("mel",)
+    vocoder_outputs: tuple = ("audio",)
+    vocoder_output: str = "window"  # the audio of all W + 2C input frames (see the class docstring)
+    hop_length: int = 256
+    # Settings the models were made with
+    audio: AudioConfig = field(default_factory=AudioConfig)
+    text: TextConfig = field(default_factory=TextConfig)
+    student_config: dict = field(default_factory=dict)
+    vocoder_config: dict = field(default_factory=dict)
+    student_source: str = ""
+    vocoder_source: str = ""
+    calibration: str = ""  # int8 only: where the representative data came from
+
+    def __post_init__(self):
+        self.validate()
+
+    def validate(self) -> None:
+        """Raise ValueError naming the first field that cannot describe an exported model directory."""
+        if self.quantization not in QUANTIZATIONS:
+            raise ValueError(f"ExportConfig.quantization = {self.quantization!r}: must be one of {QUANTIZATIONS}")
+        for name in ("max_phonemes", "max_frames", "vocoder_window", "hop_length"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+                raise ValueError(f"ExportConfig.{name} = {v!r}: must be a positive integer")
+        for name in ("pad_symbols", "vocoder_context"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+                raise ValueError(f"ExportConfig.{name} = {v!r}: must be an integer >= 0")
+        if self.pad_symbols >= self.max_phonemes:
+            raise ValueError(f"ExportConfig.pad_symbols = {self.pad_symbols} leaves no room in "
+                             f"max_phonemes = {self.max_phonemes}")
+        if self.vocoder_output != "window":
+            raise ValueError(f"ExportConfig.vocoder_output = {self.vocoder_output!r}: only 'window' is defined")
+        if self.hop_length != self.audio.hop_length:
+            raise ValueError(f"ExportConfig.hop_length = {self.hop_length} differs from the audio settings' "
+                             f"hop_length {self.audio.hop_length}")
+
+    # Short names used in the docs (N phoneme slots, F frames, W window, C context).
+    @property
+    def N(self) -> int:
+        return self.max_phonemes
+
+    @property
+    def F(self) -> int:
+        return self.max_frames
+
+    @property
+    def W(self) -> int:
+        return self.vocoder_window
+
+    @property
+    def C(self) -> int:
+        return self.vocoder_context
+
+    @property
+    def vocoder_frames(self) -> int:
+        """Mel frames per vocoder call: W + 2C."""
+        return self.vocoder_window + 2 * self.vocoder_context
+
+    @property
+    def vocoder_samples(self) -> int:
+        """Audio samples per vocoder call: (W + 2C) * hop_length."""
+        return self.vocoder_frames * self.hop_length
+
+    @property
+    def max_text_symbols(self) -> int:
+        """Symbols of text per student call (N minus the appended padding)."""
+        return self.max_phonemes - self.pad_symbols
+
+    @staticmethod
+    def load(path: str | os.PathLike) -> "ExportConfig":
+        """Read DIR/config.json (or the path of the json itself)."""
+        path = os.fspath(path)
+        if os.path.isdir(path):
+            path = os.path.join(path, "config.json")
+        if not os.path.isfile(path):
+            raise FileNotFoundError(f"{path}: not found (an exported model directory has config.json)")
+        try:
+            return from_dict(ExportConfig, load_json(path))
+        except (TypeError, ValueError) as e:
+            raise ConfigMismatchError(f"{path}: not a valid export config: {e}") from e
+
+    def save(self, path: str | os.PathLike) -> None:
+        save_json(self, path)
