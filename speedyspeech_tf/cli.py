@@ -15,6 +15,8 @@ import sys
 COMMAND_MODULES = [
     "speedyspeech_tf.data",               # preprocess
     "speedyspeech_tf.demo_corpus",        # make-demo-corpus
+    "speedyspeech_tf.reference.cli",      # convert-reference, verify-reference
+    "speedyspeech_tf.export",             # export
 ]
 
 
