@@ -16,7 +16,10 @@ COMMAND_MODULES = [
     "speedyspeech_tf.data",               # preprocess
     "speedyspeech_tf.demo_corpus",        # make-demo-corpus
     "speedyspeech_tf.reference.cli",      # convert-reference, verify-reference
+    "speedyspeech_tf.training.teacher",   # train-teacher, extract-durations
+    "speedyspeech_tf.training.student",   # train-student
     "speedyspeech_tf.export",             # export
+    "speedyspeech_tf.demo",               # demo
 ]
 
 

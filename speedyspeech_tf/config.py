@@ -85,8 +85,11 @@ class StudentConfig:
     # Training (speedyspeech.py): Adam, ReduceLROnPlateau(factor 0.5, patience 3) on the validation loss,
     # gradient-norm clipping 1, loss = l1 + ssim + huber(log durations) on masked frames/phonemes.
     learning_rate: float = 0.002
+    adam_beta1: float = 0.9  # torch.optim.Adam defaults (the reference sets only the learning rate)
+    adam_beta2: float = 0.999
+    adam_epsilon: float = 1e-8
     lr_plateau_factor: float = 0.5
-    lr_plateau_patience: int = 3
+    lr_plateau_patience: int = 3  # torch semantics: reduce after MORE than 3 epochs without improvement
     grad_clip_norm: float = 1.0
     batch_size: int = 64
     epochs: int = 100
@@ -117,6 +120,9 @@ class TeacherConfig:
     # init_lr_scale * lr over warmup_epochs, then sqrt decay), gradient-norm clipping 1,
     # loss = l1 + guided attention (sigma 0.3), with input augmentation.
     learning_rate: float = 0.002
+    adam_beta1: float = 0.9  # torch.optim.Adam defaults (the reference sets only the learning rate)
+    adam_beta2: float = 0.999
+    adam_epsilon: float = 1e-8
     warmup_epochs: int = 30
     init_lr_scale: float = 0.25
     grad_clip_norm: float = 1.0
@@ -370,9 +376,13 @@ class ExportConfig:
     student_outputs: tuple = ("mel", "frames", "overflow")
     student_output: str = "log-mel natural"  # natural log of the mel magnitude (MelGAN's input as it is)
     silence_log_mel: float = -11.5129  # log(1e-5): frames past `frames`, and padding for the vocoder
+    min_speed: float = 0.1  # the graph clips `speed` into [min_speed, max_speed]; the runtime rejects others
+    max_speed: float = 10.0
     # Vocoder
     vocoder_file: str = "vocoder.tflite"
-    vocoder_window: int = 128  # W: output frames per call in the middle of an utterance
+    # W: output frames per call inside an utterance. 128 frames = 1.49 s of audio per call; the 2C context frames
+    # computed twice cost 2C/W = 11 % extra vocoder work (W = 64: 22 %), and a call is the unit of streaming.
+    vocoder_window: int = 128
     vocoder_context: int = 7  # C: frames of context each side (the reference generator's receptive field)
     vocoder_inputs: tuple = ("mel",)
     vocoder_outputs: tuple = ("audio",)
@@ -386,6 +396,11 @@ class ExportConfig:
     student_source: str = ""
     vocoder_source: str = ""
     calibration: str = ""  # int8 only: where the representative data came from
+    # int8 only: what of the student is int8. "decoder": the decoder (the F-frame part, ~90 % of the compute);
+    # the encoder, duration predictor and length regulator keep float32 so that the predicted durations (and
+    # with them the frame count and alignment) are the float model's. "all": every operator that has an int8
+    # kernel (measured with the reference weights: predicted durations 18-40 % longer than the float model's).
+    student_int8: str = ""
 
     def __post_init__(self):
         self.validate()
@@ -405,6 +420,9 @@ class ExportConfig:
         if self.pad_symbols >= self.max_phonemes:
             raise ValueError(f"ExportConfig.pad_symbols = {self.pad_symbols} leaves no room in "
                              f"max_phonemes = {self.max_phonemes}")
+        if self.student_int8 not in (("decoder", "all") if self.quantization == "int8" else ("",)):
+            raise ValueError(f"ExportConfig.student_int8 = {self.student_int8!r}: 'decoder' or 'all' for int8 "
+                             "exports, '' otherwise")
         if self.vocoder_output != "window":
             raise ValueError(f"ExportConfig.vocoder_output = {self.vocoder_output!r}: only 'window' is defined")
         if self.hop_length != self.audio.hop_length:

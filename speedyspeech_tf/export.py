@@ -1,0 +1,107 @@
+"""TFLite export of the student and the MelGAN vocoder with static shapes (the `export` command).
+
+    speedyspeech-tf export --student CKPT --vocoder CKPT --quantize {float32,dynamic,float16,int8} --out DIR
+
+CKPT is our checkpoint directory (speedyspeech_tf.checkpoint) or an authors' `.pth` (imported on the fly).
+Writes DIR/student.tflite, DIR/vocoder.tflite, DIR/config.json (config.ExportConfig: the runtime reads it) and
+DIR/report.json + DIR/report.md (op histograms, interpreters, sizes, accuracy vs the Keras models).
+
+The library lives in speedyspeech_tf.exporting (graphs, conversion and checks, calibration data, accuracy,
+pipeline); this module holds the command and re-exports the main functions lazily, so that importing it (and
+`speedyspeech-tf --help`) does not import TensorFlow.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+
+from .config import QUANTIZATIONS
+
+_API = {
+    "export_models": "pipeline", "export_student_tflite": "pipeline", "export_vocoder_tflite": "pipeline",
+    "load_student": "pipeline", "load_vocoder": "pipeline", "check_compatible": "pipeline",
+    "copy_android_assets": "pipeline", "ExportResult": "pipeline", "Source": "pipeline",
+    "ExportError": "tflite", "check_model": "tflite", "inspect_model": "tflite", "convert_saved_model": "tflite",
+    "interpreter_backends": "tflite", "SignatureModel": "tflite", "smoke_run": "tflite",
+    "VocoderGraph": "graphs", "student_serving_fn": "graphs", "keras_student_outputs": "graphs",
+    "polyphase_kernel": "graphs", "log_spectral_distance": "accuracy", "stitch_windows": "accuracy",
+}
+
+
+def __getattr__(name):
+    if name in _API:
+        import importlib
+
+        return getattr(importlib.import_module(f".exporting.{_API[name]}", __package__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _positive(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value!r}")
+    return n
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "export", help="export the student and the vocoder to static-shape TFLite files",
+        description="Export a student and a MelGAN vocoder to TFLite (fixed shapes, builtin ops only), check "
+                    "the files in every available TFLite interpreter and measure them against the Keras models.")
+    p.add_argument("--student", required=True, metavar="CKPT",
+                   help="student checkpoint directory or the authors' .pth")
+    p.add_argument("--vocoder", required=True, metavar="CKPT",
+                   help="MelGAN checkpoint directory or the authors' .pth")
+    p.add_argument("--quantize", choices=QUANTIZATIONS, default="float32",
+                   help="float32 (none), dynamic (int8 weights), float16 (float16 weights), int8 (int8 weights "
+                        "and activations, float input/output; calibrated). Default: float32")
+    p.add_argument("--out", required=True, metavar="DIR", help="output directory (created)")
+    p.add_argument("--calibration-cache", metavar="DIR",
+                   help="preprocessed corpus cache (speedyspeech-tf preprocess) for int8 calibration and for the "
+                        "accuracy evaluation; default: built-in sentences through the text front end")
+    p.add_argument("--calibration-samples", type=_positive, default=32, metavar="K",
+                   help="student inputs and vocoder windows used for int8 calibration (default 32)")
+    p.add_argument("--max-phonemes", type=_positive, metavar="N",
+                   help="phoneme slots of the student (default: config.ExportConfig, chosen from LJ Speech)")
+    p.add_argument("--max-frames", type=_positive, metavar="F", help="mel frame buffer of the student")
+    p.add_argument("--window", type=_positive, metavar="W", help="vocoder output frames per call (default 128)")
+    p.add_argument("--context", type=int, metavar="C",
+                   help="vocoder context frames on each side (default: the generator's receptive field)")
+    p.add_argument("--int8-student", choices=("decoder", "all"), default="decoder",
+                   help="with --quantize int8: quantize the student's decoder only, keeping the encoder and the "
+                        "duration path float so durations match the float model (default), or all of it")
+    p.add_argument("--no-eval", action="store_true", help="skip the accuracy measurement")
+    p.add_argument("--android-assets", metavar="DIR",
+                   help="also copy student.tflite, vocoder.tflite and config.json into this Android assets folder, "
+                        "with the app's text front-end assets (android_demo/README.md)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar and no report on stdout")
+    p.set_defaults(func=run_export)
+
+
+def run_export(args) -> int:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    for name in ("student", "vocoder"):
+        path = getattr(args, name)
+        if not os.path.exists(path):
+            raise FileNotFoundError(f"--{name} {path}: no such checkpoint directory or .pth file")
+    if args.calibration_cache is not None and not os.path.isdir(args.calibration_cache):
+        raise FileNotFoundError(f"--calibration-cache {args.calibration_cache}: no such directory")
+    from .exporting.pipeline import copy_android_assets, export_models
+
+    result = export_models(args.student, args.vocoder, args.out, args.quantize,
+                           max_phonemes=args.max_phonemes, max_frames=args.max_frames, window=args.window,
+                           context=args.context, calibration_cache=args.calibration_cache,
+                           calibration_samples=args.calibration_samples, evaluate=not args.no_eval,
+                           student_int8=args.int8_student,
+                           progress=not args.quiet, log=None if args.quiet else print)
+    if args.android_assets:
+        copied = copy_android_assets(result.out_dir, args.android_assets)
+        if not args.quiet:
+            print(f"copied {len(copied)} files into {args.android_assets}")
+    return 0
+
+
+__all__ = sorted(_API) + ["register", "run_export"]
