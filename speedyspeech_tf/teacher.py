@@ -55,7 +55,7 @@ class TextEncoder(keras.layers.Layer):
         for block in self.blocks:
             x = block(x)
         keys = self.conv_out(x)
-        values = (keys + emb) * tf.constant(SQRT_HALF, tf.float32)
+        values = (keys + emb) * tf.cast(SQRT_HALF, keys.dtype)
         return keys, values
 
 
@@ -105,7 +105,8 @@ class AudioDecoder(_CausalStack):
         self.blocks = [GatedResidualBlock(c, cfg.hidden_channels, cfg.kernel_size, d, causal=True,
                                           name=f"block_{i}") for i, d in enumerate(cfg.decoder_dilations)]
         self.convs = [keras.layers.Conv1D(c, 1, name=f"conv_{i}") for i in range(3)]
-        self.conv_out = keras.layers.Conv1D(cfg.n_mels, 1, name="conv_out")
+        # float32 under mixed precision too: the sigmoid output and the loss stay in float32.
+        self.conv_out = keras.layers.Conv1D(cfg.n_mels, 1, name="conv_out", dtype="float32")
         self.channels = c
 
     def build(self, input_shape=None):
@@ -149,13 +150,16 @@ class DotAttention(keras.layers.Layer):
         """queries [B, T, C], keys/values [B, N, C], attention_mask bool broadcastable to [B, T, N]
         (True = may attend; not named `mask`, which Keras reserves for its own masking).
         Returns (context [B, T, C], weights [B, T, N])."""
-        logits = tf.matmul(self.fc_query(queries), self.fc_keys(keys), transpose_b=True)
+        # Logits and softmax in float32 (no-op casts unless mixed precision computes the projections in float16).
+        logits = tf.matmul(tf.cast(self.fc_query(queries), tf.float32), tf.cast(self.fc_keys(keys), tf.float32),
+                           transpose_b=True)
         if attention_mask is not None:
             logits = tf.where(attention_mask, logits, tf.constant(MASK_VALUE, logits.dtype))
         if training and self.noise:
             logits = logits + self.noise * tf.random.normal(tf.shape(logits), dtype=logits.dtype)
         weights = tf.nn.softmax(logits, axis=-1)
-        context = self.fc_out(tf.matmul(weights, self.fc_values(values)))
+        projected = self.fc_values(values)
+        context = self.fc_out(tf.matmul(tf.cast(weights, projected.dtype), projected))
         return context, weights
 
 
@@ -185,8 +189,8 @@ class DurationExtractor(keras.Model):
         """-> (keys [B, N, C] with their positional encoding added, values [B, N, C])."""
         keys, values = self.text_encoder(phonemes)
         if self.config.positional_encoding:
-            keys = keys + positional_encoding(tf.range(tf.shape(keys)[1]), self.config.channels,
-                                              self.config.key_pe_weight)[None]
+            keys = keys + tf.cast(positional_encoding(tf.range(tf.shape(keys)[1]), self.config.channels,
+                                                      self.config.key_pe_weight), keys.dtype)[None]
         return keys, values
 
     def query_positional_encoding(self, positions):
@@ -197,7 +201,8 @@ class DurationExtractor(keras.Model):
     def encode_audio(self, shifted_mel):
         """Queries for the (already shifted) input spectrogram, with their positional encoding."""
         queries = self.audio_encoder(shifted_mel)
-        return queries + self.query_positional_encoding(tf.range(tf.shape(queries)[1]))[None]
+        pe = self.query_positional_encoding(tf.range(tf.shape(queries)[1]))
+        return queries + tf.cast(pe, queries.dtype)[None]
 
     @staticmethod
     def phoneme_mask(phoneme_lengths, num_phonemes):
@@ -230,7 +235,7 @@ class DurationExtractor(keras.Model):
         if missing:
             raise ValueError(f"teacher inputs lack {missing} (expected phonemes, phoneme_lengths, mel)")
         phonemes = inputs["phonemes"]
-        mel = tf.convert_to_tensor(inputs["mel"], tf.float32)
+        mel = tf.cast(inputs["mel"], self.compute_dtype)  # float16 under mixed precision
         keys, values = self.encode_text(phonemes)
         queries = self.encode_audio(self.shift_right(mel))
         context, weights = self.attend(queries, keys, values, inputs["phoneme_lengths"], training=training)

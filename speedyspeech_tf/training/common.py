@@ -17,6 +17,7 @@ last backup, losing at most the work since then.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -71,6 +72,24 @@ def get_strategy(name: str = "auto") -> tf.distribute.Strategy:
     return tf.distribute.get_strategy()
 
 
+def keras_logs(values: dict) -> dict:
+    """What a custom train_step/test_step returns to Keras: `values` as they are, except under a
+    MultiWorkerMirroredStrategy across workers, where each scalar becomes shape [1].
+
+    Keras 3 (3.15) reduces the step's outputs there with `strategy.reduce("MEAN", v, axis=0)`, which fails on a
+    scalar ("Invalid reduction dimension 0 for input with 0 dimensions"), so model.fit of any model whose step
+    returns scalar metrics cannot run across workers. With shape [1] the reduction is the mean over the replicas
+    (our values are already global, so all equal) and the logs are scalars again.
+    """
+    strategy = tf.distribute.get_strategy()
+    multi_worker = isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) and getattr(
+        strategy.extended, "_in_multi_worker_mode", lambda: False)()
+    if not multi_worker:
+        return values
+    return {k: tf.reshape(v, [1]) if getattr(v, "shape", None) is not None and v.shape.rank == 0 else v
+            for k, v in values.items()}
+
+
 def is_chief(strategy: tf.distribute.Strategy | None = None) -> bool:
     """True on the worker that writes shared outputs (TensorBoard, exported checkpoints, plots)."""
     raw = os.environ.get("TF_CONFIG")
@@ -111,6 +130,40 @@ class TrainingDivergedError(RuntimeError):
     """A loss became NaN or infinite; the last good backup is kept."""
 
 
+@contextlib.contextmanager
+def data_errors():
+    """Report a corrupt or missing cache file met by the input pipeline as a ValueError naming the file.
+
+    tf.data reads the cache inside the graph, so such a file surfaces as a TensorFlow InvalidArgumentError /
+    NotFoundError / DataLossError with a long graph traceback; the file's path is in its message (data.py's
+    "corrupt cache file (...)" assertion, or the failed read). Errors that name no file are re-raised as they are.
+    """
+    try:
+        yield
+    except (tf.errors.InvalidArgumentError, tf.errors.NotFoundError, tf.errors.DataLossError,
+            tf.errors.OutOfRangeError) as e:
+        message = _data_error_message(e.message or str(e))
+        if message is None:
+            raise
+        raise ValueError(message) from None
+
+
+def _data_error_message(text: str) -> str | None:
+    import re
+
+    corrupt = re.search(r"(corrupt cache file[^\]]*)\]\s*\[b?['\"]?([^'\"\]]+)['\"]?\]", text)
+    if corrupt:
+        return f"{corrupt.group(1).rstrip(':').strip()}: {corrupt.group(2)}"
+    missing = re.search(r"([^\s;'\"]+\.(?:npy|wav|npz|json))[;:]?\s*(No such file or directory)", text)
+    if missing:
+        return f"missing cache file: {missing.group(1)} ({missing.group(2).lower()}); re-run preprocess"
+    path = re.search(r"([^\s;'\"\[\]]+\.(?:npy|wav))", text)
+    if path:
+        first = text.strip().splitlines()[0]
+        return f"bad cache file {path.group(1)}: {first[:300]}"
+    return None
+
+
 # --------------------------------------------------------------------------------------------------------------
 # Callbacks
 # --------------------------------------------------------------------------------------------------------------
@@ -120,12 +173,12 @@ class AtomicBackupAndRestore(keras.callbacks.BackupAndRestore):
     Keras writes `latest.weights.h5` and `training_metadata.json` in place, so a crash during the write leaves a
     half-written file that the next run cannot load. Here both are written to temporary names and renamed
     (os.replace is atomic on POSIX), weights first, so the metadata never points at a missing backup.
-    Non-chief workers of a multi-worker run keep their own backup folder (they may share a filesystem).
+    Every worker of a multi-worker run must back up (the state is restored on all of them); non-chief workers
+    get their own folder from `RunDir.backup` (BACKUP/worker_N), so that workers sharing a filesystem never
+    write the same file.
     """
 
     def __init__(self, backup_dir: str, save_freq="epoch"):
-        if not is_chief():
-            backup_dir = os.path.join(backup_dir, f"worker_{worker_index()}")
         super().__init__(backup_dir, save_freq=save_freq, delete_checkpoint=False)
         self._step_offset_epoch = 0
 
@@ -204,7 +257,11 @@ class EpochPlots(keras.callbacks.Callback):
 
 
 class History(keras.callbacks.Callback):
-    """Appends each epoch's logs to RUN_DIR/history.jsonl (survives resumes, unlike keras History)."""
+    """Appends each epoch's logs to RUN_DIR/history.jsonl (survives resumes, unlike keras History).
+
+    It runs before the backup of the same epoch (standard_callbacks): a run killed between the two repeats that
+    epoch when it resumes and appends its row again; read_history keeps the last row of each epoch, so the
+    history never misses an epoch that a backup counts as done."""
 
     def __init__(self, path: str):
         super().__init__()
@@ -231,8 +288,17 @@ def read_history(run_dir: str) -> list[dict]:
     path = os.path.join(run_dir, "history.jsonl")
     if not os.path.exists(path):
         return []
+    rows: dict[int, dict] = {}
     with open(path, encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
+        for line in f:
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError:  # a line cut short by a crash
+                continue
+            rows[int(row.get("epoch", 0))] = row  # a repeated epoch (resumed after a crash): the last run counts
+    return [rows[k] for k in sorted(rows)]
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -248,6 +314,10 @@ class RunDir:
 
     @property
     def backup(self) -> str:
+        """The backup folder of this process: RUN_DIR/backup on the chief (or a single process),
+        RUN_DIR/backup/worker_N on the other workers of a multi-worker run."""
+        if not is_chief():
+            return os.path.join(self.root, "backup", f"worker_{worker_index()}")
         return os.path.join(self.root, "backup")
 
     @property
@@ -295,14 +365,15 @@ class RunDir:
 def standard_callbacks(run: RunDir, steps_per_epoch: int, save_fn: Callable[[str], None] | None = None,
                        plot_fn: Callable[[int, str], None] | None = None, backup_every_steps: int | None = None,
                        tensorboard: bool = True, extra: list | None = None) -> list:
-    """NaN guard first (so nothing saves a diverged model), then backups, export, plots, TensorBoard."""
+    """NaN guard first (so nothing saves a diverged model), then the history row, backups, export, plots,
+    TensorBoard."""
     cbs: list = [NanGuard(steps_per_epoch=steps_per_epoch)]
+    cbs.append(History(run.history))
     cbs.append(AtomicBackupAndRestore(run.backup, save_freq=backup_every_steps or "epoch"))
     if save_fn is not None:
         cbs.append(ExportCheckpoint(run.checkpoint, save_fn))
     if plot_fn is not None:
         cbs.append(EpochPlots(run.plots, plot_fn))
-    cbs.append(History(run.history))
     if tensorboard and is_chief():
         cbs.append(keras.callbacks.TensorBoard(run.tensorboard, update_freq="epoch", write_graph=False))
     cbs.extend(extra or [])
@@ -321,7 +392,8 @@ def sequence_mask(lengths: tf.Tensor, maxlen=None, dtype=tf.float32) -> tf.Tenso
 
 
 __all__ = [
-    "get_strategy", "is_chief", "worker_index", "scale_for_replicas", "set_mixed_precision", "RunDir",
+    "get_strategy", "keras_logs", "data_errors", "is_chief", "worker_index", "scale_for_replicas",
+    "set_mixed_precision", "RunDir",
     "standard_callbacks", "AtomicBackupAndRestore", "NanGuard", "ExportCheckpoint", "EpochPlots", "History",
     "read_history", "TrainingDivergedError", "ConfigMismatchError", "masked_mean", "sequence_mask",
 ]
