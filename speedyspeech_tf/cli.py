@@ -18,6 +18,7 @@ COMMAND_MODULES = [
     "speedyspeech_tf.reference.cli",      # convert-reference, verify-reference
     "speedyspeech_tf.training.teacher",   # train-teacher, extract-durations
     "speedyspeech_tf.training.student",   # train-student
+    "speedyspeech_tf.training.vocoder",   # train-vocoder
     "speedyspeech_tf.export",             # export
     "speedyspeech_tf.demo",               # demo
 ]
