@@ -1,0 +1,427 @@
+"""Real-time factor, first-audio latency and peak memory of the TensorFlow-free runtime (BENCHMARKS.md, "Runtime").
+
+    python benchmarks/runtime_rtf.py --work /tmp/rtf-bench                      # everything, appends to BENCHMARKS.md
+    python benchmarks/runtime_rtf.py --work /tmp/rtf-bench --runs 3 --no-append --quantizations float32
+
+What it does:
+1. Exports the student and the vocoder (default: the authors' reference checkpoints student_seed0.pth +
+   melgan_seed0.pth in ../shared/reference, imported; random weights, the real architecture) once per
+   quantization (float32, dynamic, float16, int8) with the default sizes, with the exporter's accuracy evaluation
+   (its report.json gives the quantized models' mel and audio error against the float32 Keras models), plus a
+   few extra vocoder window sizes W for one quantization (--windows, --window-quantization). Exports already in
+   --work are reused.
+2. For every export and thread count, runs a fresh subprocess (so peak memory is that configuration's own) that
+   loads speedyspeech_tf.runtime.Synthesizer (TensorFlow is not imported there) and synthesises three fixed texts
+   (short: ten words, medium, long: a paragraph) --runs times after one warm-up run, and reports the medians of:
+   real-time factor (the runtime's time / audio duration, text -> float audio, WAV writing excluded),
+   time to the first vocoder window's audio, student and vocoder time; and the process's peak RSS.
+   Also: float32 at 1 thread without the XNNPACK delegate (the interpreter's builtin kernels).
+3. The Keras models (eager TensorFlow, the same chunks, mels and vocoder on each whole chunk at once, as the
+   authors' script does) on the same texts in a subprocess per thread count, for comparison.
+4. Prints a Markdown section (machine, command, tables, analysis) and appends it to BENCHMARKS.md.
+
+PyTorch and the authors' code are not installed here, so the reference implementation's speed is not
+re-measured; the section quotes the paper's figures (../shared/reference/README.md).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, REPO)
+SHARED = os.environ.get("SPEEDYSPEECH_SHARED", os.path.join(os.path.dirname(REPO), "shared"))
+QUANTIZATIONS = ("float32", "dynamic", "float16", "int8")
+
+TEXTS = {
+    # ten words: the first-audio latency goal is stated for such a sentence
+    "short": "Please call Stella and ask her to bring these things.",
+    "medium": ("The birch canoe slid on the smooth planks, and the boy was there when the sun rose over the quiet "
+               "lake at the edge of the old town."),
+    "long": ("The printing press was one of the most important inventions of its age. Before it, every book had "
+             "to be copied by hand, which made books rare and expensive, and few people learned to read. Within a "
+             "few decades of its arrival, printers were at work in most of the large cities of Europe, and the "
+             "number of books in circulation grew from thousands to millions. Ideas now travelled faster than "
+             "ever before, and they could no longer be stopped."),
+}
+
+
+def _median(values):
+    return float(statistics.median(values)) if values else float("nan")
+
+
+def _peak_rss_mb() -> float:
+    """This process's peak resident memory. /proc/self/status VmHWM belongs to the process image (reset by exec);
+    getrusage's ru_maxrss is not: it keeps the parent's peak across fork + exec, here the exporting parent's."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # kilobytes on Linux
+
+
+# ------------------------------------------------------------------------------------------------ children
+
+def child_runtime(model_dir: str, threads: int, runs: int, xnnpack: bool) -> dict:
+    t0 = time.perf_counter()
+    from speedyspeech_tf.runtime import Synthesizer
+
+    synth = Synthesizer(model_dir, threads=threads, runtime="auto", xnnpack=xnnpack)
+    load_s = time.perf_counter() - t0
+    out = {"load_seconds": load_s, "runtime": synth.runtime, "quantization": synth.quantization,
+           "threads": threads, "xnnpack": xnnpack, "texts": {}}
+    for name, text in TEXTS.items():
+        synth.synthesize(text)  # warm-up run (page cache, allocator, lazy front-end tables)
+        rows = []
+        for _ in range(runs):
+            synth.synthesize(text)
+            rows.append(synth.last_stats)
+        first = rows[0]
+        out["texts"][name] = {
+            "words": len(text.split()), "symbols": sum(first.chunk_symbols), "chunks": first.chunks,
+            "frames": sum(first.chunk_frames), "audio_seconds": first.audio_seconds,
+            "vocoder_calls": first.vocoder_calls,
+        }
+        for key in ("rtf", "synthesis_seconds", "first_audio_seconds", "student_seconds", "vocoder_seconds",
+                    "frontend_seconds"):
+            values = [getattr(r, key) for r in rows]
+            out["texts"][name][key] = _median(values)
+            out["texts"][name][key + "_min"] = float(min(values))
+    out["tensorflow_imported"] = "tensorflow" in sys.modules
+    out["peak_rss_mb"] = _peak_rss_mb()
+    return out
+
+
+def child_keras(student_src: str, vocoder_src: str, threads: int, runs: int) -> dict:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import numpy as np
+    import tensorflow as tf
+
+    tf.config.threading.set_intra_op_parallelism_threads(threads)
+    tf.config.threading.set_inter_op_parallelism_threads(1)
+    from speedyspeech_tf.config import AudioConfig, ExportConfig
+    from speedyspeech_tf.exporting.pipeline import load_student, load_vocoder
+    from speedyspeech_tf.text import chunk_ids, split_sentences, text_to_ids
+
+    t0 = time.perf_counter()
+    student, vocoder = load_student(student_src), load_vocoder(vocoder_src)
+    load_s = time.perf_counter() - t0
+    audio_cfg, export_cfg = AudioConfig(), ExportConfig()
+    hop, silence = audio_cfg.hop_length, np.float32(audio_cfg.silence_log_mel)
+
+    def synthesize(text):
+        """The authors' inference recipe per chunk with the Keras models: 5 padding ids, mel * std + mean,
+        5 silence frames appended, the generator on the whole chunk at once, the padding's audio trimmed."""
+        start = time.perf_counter()
+        chunks = [c for s in split_sentences(text) for c in chunk_ids(text_to_ids(s), export_cfg.max_text_symbols)]
+        first, pieces, frames = None, [], []
+        t_student = t_vocoder = 0.0
+        for ids in chunks:
+            t = time.perf_counter()
+            x = tf.constant(np.array([ids + [0] * export_cfg.pad_symbols], np.int32))
+            mel, _, lengths = student.model.infer(x, tf.constant([len(ids)], tf.int32), speed=1.0)
+            T = int(lengths.numpy()[0])
+            mel = mel.numpy()[0, :T] * audio_cfg.mel_std + audio_cfg.mel_mean
+            mel = np.concatenate([mel, np.full((5, audio_cfg.n_mels), silence, np.float32)]).astype(np.float32)
+            t_student += time.perf_counter() - t
+            t = time.perf_counter()
+            audio = vocoder.model(tf.constant(mel[None]), training=False).numpy().reshape(-1)[:T * hop]
+            t_vocoder += time.perf_counter() - t
+            pieces.append(audio)
+            frames.append(T)
+            if first is None:
+                first = time.perf_counter() - start
+        total = time.perf_counter() - start
+        audio_s = sum(frames) * hop / audio_cfg.sample_rate
+        return {"rtf": total / audio_s, "synthesis_seconds": total, "first_audio_seconds": first,
+                "student_seconds": t_student, "vocoder_seconds": t_vocoder, "audio_seconds": audio_s,
+                "frames": sum(frames), "chunks": len(chunks)}
+
+    import keras
+
+    out = {"load_seconds": load_s, "runtime": f"Keras {keras.__version__} on TensorFlow {tf.__version__} (eager)",
+           "threads": threads,
+           "quantization": "float32 (Keras)", "texts": {}}
+    for name, text in TEXTS.items():
+        synthesize(text)
+        rows = [synthesize(text) for _ in range(runs)]
+        row = {k: _median([r[k] for r in rows]) for k in rows[0]}
+        row.update({k + "_min": float(min(r[k] for r in rows)) for k in rows[0]})
+        row.update(words=len(text.split()), chunks=rows[0]["chunks"], frames=rows[0]["frames"])
+        out["texts"][name] = row
+    out["peak_rss_mb"] = _peak_rss_mb()
+    return out
+
+
+def run_child(args: list[str]) -> dict:
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=REPO)
+    proc = subprocess.run([sys.executable, os.path.abspath(__file__)] + args, capture_output=True, text=True,
+                          env=env, cwd=REPO)
+    if proc.returncode != 0:
+        raise RuntimeError(f"child {args} failed:\n{proc.stderr[-3000:]}")
+    line = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")][-1]
+    return json.loads(line[len("RESULT "):])
+
+
+# ------------------------------------------------------------------------------------------------- exports
+
+def export(work: str, student: str, vocoder: str, quantization: str, window: int | None, evaluate: bool,
+           calibration_cache: str | None) -> str:
+    name = quantization + (f"-W{window}" if window else "")
+    out = os.path.join(work, name)
+    if os.path.isfile(os.path.join(out, "config.json")) and os.path.isfile(os.path.join(out, "report.json")):
+        return out
+    from speedyspeech_tf.exporting.pipeline import export_models
+
+    print(f"exporting {name} ...", file=sys.stderr, flush=True)
+    export_models(student, vocoder, out, quantization, window=window, evaluate=evaluate,
+                  calibration_cache=calibration_cache, progress=True, log=None)
+    return out
+
+
+def vocoder_macs_per_frame(vocoder_config: dict) -> float:
+    """Multiply-adds of the MelGAN generator per mel frame (exact for the architecture; bias/activations not
+    counted): input conv, per upsampling stage a 2-tap polyphase convolution (= the transposed convolution's
+    non-zero taps) and a residual stack of (dilated k-tap conv + 1x1 conv) per dilation, output conv."""
+    from speedyspeech_tf.config import MelGANConfig, from_dict
+
+    cfg = from_dict(MelGANConfig, vocoder_config)
+    ch = cfg.generator_channels
+    macs = cfg.n_mels * ch * cfg.input_kernel_size
+    rate = 1
+    for f in cfg.upsample_factors:
+        out = ch // 2
+        macs += rate * ch * out * 2 * f  # per input step: f phases x out channels x 2 taps x in channels
+        rate *= f
+        macs += rate * len(cfg.resstack_dilations) * out * out * (cfg.resstack_kernel_size + 1)
+        ch = out
+    macs += rate * ch * 1 * cfg.output_kernel_size
+    return float(macs)
+
+
+# -------------------------------------------------------------------------------------------------- report
+
+def machine() -> str:
+    model = "unknown CPU"
+    flags = set()
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name") and model == "unknown CPU":
+                    model = line.split(":", 1)[1].strip()
+                if line.startswith("flags") and not flags:
+                    flags = set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    simd = ", ".join(x for x in ("avx2", "fma", "avx512f", "avx512_vnni", "avx_vnni") if x in flags) or "none listed"
+    versions = []
+    for mod in ("ai_edge_litert", "tflite_runtime", "numpy"):
+        try:
+            from importlib.metadata import version
+
+            versions.append(f"{mod.replace('_', '-')} {version(mod.replace('_', '-'))}")
+        except Exception:  # noqa: BLE001
+            pass
+    return (f"{model} ({os.cpu_count()} cores visible, SIMD: {simd}), {platform.system()} {platform.machine()}, "
+            f"Python {platform.python_version()}, " + ", ".join(versions))
+
+
+def fmt(x, digits=3):
+    return "n/a" if x is None or x != x else f"{x:.{digits}f}"
+
+
+def ms(x):
+    return "n/a" if x is None or x != x else f"{1000 * x:.0f}"
+
+
+def both(t: dict, key: str, scale=None) -> str:
+    """'median (min)' of a measurement over the runs."""
+    f = ms if scale == "ms" else fmt
+    return f"{f(t[key])} ({f(t.get(key + '_min'))})"
+
+
+def report(results: list[dict], keras: list[dict], exports: dict, extra: list[dict], args, load: tuple,
+           command: str) -> str:
+    lines = [f"## Runtime: text -> audio on the CPU (benchmarks/runtime_rtf.py, {time.strftime('%Y-%m-%d')})", "",
+             "```bash", command, "```", "",
+             f"Machine: {machine()}. Load average (1 min) {load[0]:.1f} before and {load[1]:.1f} after the runs "
+             "(other jobs shared the 2 cores; medians of "
+             f"{args.runs} runs after a warm-up run, one fresh process per row).", "",
+             "Models: the authors' reference checkpoints (student_seed0.pth, melgan_seed0.pth: **random weights**, the "
+             "real architecture) exported with the defaults N = 176, F = 1152, W = 128, C = 7. The random student "
+             "predicts about 4-5 frames per symbol where a trained LJ Speech voice gives about 6.5 "
+             "(BENCHMARKS.md, TFLite export), so a trained voice gives ~40 % more audio for the same text: the "
+             "vocoder's RTF does not change (its cost is per frame), the student's fixed per-chunk cost is spread "
+             "over more audio (lower RTF).", "",
+             "Texts: " + "; ".join(f"{k}: {len(v.split())} words" for k, v in TEXTS.items())
+             + ". RTF = the runtime's own time (front end + student + vocoder + stitching, WAV writing excluded) / "
+             "audio duration; first audio = from the call until the first vocoder window's audio is ready; "
+             "student / vocoder = their interpreter time for the whole text; memory = peak RSS of the process "
+             "(interpreter, both models, front end).", ""]
+    head = ("| model | threads | RTF short / medium / long, median (min) | first audio ms short / medium / long, "
+            "median (min) | student ms (long) | vocoder ms (long) | audio s (long) | peak RSS MB |")
+    lines += [head, "|---|---|---|---|---|---|---|---|"]
+
+    def row(label, r):
+        t = r["texts"]
+        lines.append(f"| {label} | {r['threads']} | " + " / ".join(both(t[k], 'rtf') for k in TEXTS) + " | "
+                     + " / ".join(both(t[k], 'first_audio_seconds', 'ms') for k in TEXTS) + f" | "
+                     f"{both(t['long'], 'student_seconds', 'ms')} | {both(t['long'], 'vocoder_seconds', 'ms')} | "
+                     f"{t['long']['audio_seconds']:.2f} | {r['peak_rss_mb']:.0f} |")
+
+    for r in results:
+        row(f"TFLite {r['quantization']} ({r['runtime']}{'' if r['xnnpack'] else ', no XNNPACK'})", r)
+    for r in keras:
+        row(r["runtime"] + ", float32", r)
+    if extra:
+        lines += ["", f"Vocoder window size ({args.window_quantization}, 1 thread; C = 7 context frames each side, "
+                  "so each call computes W + 14 frames for W frames of output):", "",
+                  "| W | RTF short / medium / long, median (min) | first audio ms short / medium / long, median (min) "
+                  "| vocoder ms per call, median (min) |",
+                  "|---|---|---|---|"]
+        for r in extra:
+            t = r["texts"]
+            calls = max(t["long"]["vocoder_calls"], 1)
+            lines.append(f"| {r['window']} | " + " / ".join(both(t[k], 'rtf') for k in TEXTS) + " | "
+                         + " / ".join(both(t[k], 'first_audio_seconds', 'ms') for k in TEXTS) + f" | "
+                         f"{ms(t['long']['vocoder_seconds'] / calls)} ({ms(t['long']['vocoder_seconds_min'] / calls)}) |")
+    # accuracy of the quantized exports (the exporter's own evaluation against the float32 Keras models)
+    lines += ["", "Accuracy of each export against the float32 Keras models (the exporter's report.json: built-in "
+              "sentences, their Keras mels for the vocoder):", "",
+              "| quantization | student MB + vocoder MB | sentences with another frame count | student log-mel "
+              "error, DTW-aligned, mean | vocoder audio SNR dB |", "|---|---|---|---|---|"]
+    for q, d in exports.items():
+        rep = json.load(open(os.path.join(d, "report.json")))
+        acc = rep.get("accuracy", {})
+        s, v = acc.get("student", {}), acc.get("vocoder", {})
+        lines.append(f"| {q} | {rep['student']['size_bytes'] / 1e6:.1f} + {rep['vocoder']['size_bytes'] / 1e6:.1f} | "
+                     f"{s.get('frame_mismatches', 'n/a')}/{s.get('sentences', 'n/a')} | "
+                     f"{fmt(s.get('mel_dtw_mean_abs_error'), 4)} | {fmt(v.get('snr_db'), 1)} |")
+    # analysis
+    f32 = next((r for r in results if r["quantization"] == "float32" and r["threads"] == 1 and r["xnnpack"]), None)
+    if f32 is not None:
+        cfg = json.load(open(os.path.join(exports["float32"], "config.json")))
+        macs = vocoder_macs_per_frame(cfg["vocoder_config"])
+        fps = cfg["audio"]["sample_rate"] / cfg["hop_length"]
+        t = f32["texts"]["long"]
+        computed_frames = t["vocoder_calls"] * (cfg["vocoder_window"] + 2 * cfg["vocoder_context"])
+        gmacs = macs * computed_frames / t["vocoder_seconds"] / 1e9
+        gmacs_best = macs * computed_frames / t["vocoder_seconds_min"] / 1e9
+        need = macs * fps * (1 + 2 * cfg["vocoder_context"] / cfg["vocoder_window"]) / 0.03 / 1e9
+        lines += ["", f"Arithmetic: the MelGAN generator needs {macs / 1e6:.1f} M multiply-adds per mel frame, "
+                  f"{macs * fps / 1e9:.2f} G per second of audio ({2 * macs * fps / 1e9:.1f} GFLOP/s of audio), "
+                  f"{100 * 2 * cfg['vocoder_context'] / cfg['vocoder_window']:.0f} % more with the context "
+                  f"frames of W = {cfg['vocoder_window']}. float32 on one thread ran it at {gmacs:.1f} G "
+                  f"multiply-adds per second (long text; {gmacs_best:.1f} G/s in the fastest run); vocoder "
+                  f"RTF <= 0.03 on one thread would need {need:.0f} G/s in float32. Student: {ms(t['student_seconds'] / max(t['chunks'], 1))} ms per "
+                  f"chunk whatever its length (it always runs over all F = {cfg['max_frames']} frames)."]
+    # where we are against the project's goal
+    quantized = [r for r in results if r["quantization"] != "float32" and r["threads"] == 1 and r["xnnpack"]]
+    if quantized:
+        best_rtf = min(quantized, key=lambda r: r["texts"]["long"]["rtf"])
+        candidates = quantized + [r for r in extra if r.get("window") is not None]
+        best_first = min(candidates, key=lambda r: r["texts"]["short"]["first_audio_seconds"])
+        label = lambda r: f"{r['quantization']}" + (f", W = {r['window']}" if r.get("window") else "")  # noqa: E731
+        lines += ["", "Goal (text -> wav on one CPU thread at RTF <= 0.03 with a quantized model whose mel error "
+                  "against float32 stays small; first audio within 50 ms for a ten-word sentence), median (fastest "
+                  f"run): best one-thread RTF on the long text {both(best_rtf['texts']['long'], 'rtf')} "
+                  f"({label(best_rtf)}; short {both(best_rtf['texts']['short'], 'rtf')}, medium "
+                  f"{both(best_rtf['texts']['medium'], 'rtf')}); best first audio for the ten-word sentence "
+                  f"{both(best_first['texts']['short'], 'first_audio_seconds', 'ms')} ms ({label(best_first)}, of "
+                  f"which the student {both(best_first['texts']['short'], 'student_seconds', 'ms')} ms)."]
+    lines += ["", "The reference implementation (PyTorch) is not installed here, so its speed was not re-measured; "
+              "the paper reports, for 9.72 s of audio at batch 1 on an i5-6300HQ CPU (4 cores): 0.105 s spectrogram "
+              "+ 1.702 s MelGAN (RTF 0.186, 5.4x real time), and on a GTX 960M GPU 0.032 s + 0.165 s "
+              "(../shared/reference/README.md).", ""]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--work", default="/tmp/rtf-bench", help="where the exports are made/reused")
+    p.add_argument("--student", default=os.path.join(SHARED, "reference", "student_seed0.pth"))
+    p.add_argument("--vocoder", default=os.path.join(SHARED, "reference", "melgan_seed0.pth"))
+    p.add_argument("--calibration-cache", help="preprocessed corpus for int8 calibration (default: built-in)")
+    p.add_argument("--quantizations", nargs="+", choices=QUANTIZATIONS, default=list(QUANTIZATIONS))
+    p.add_argument("--threads", nargs="+", type=int, default=[1, 2])
+    p.add_argument("--runs", type=int, default=5, help="timed runs per text (median reported)")
+    p.add_argument("--windows", nargs="*", type=int, default=[32, 256],
+                   help="extra vocoder window sizes W to export and time at 1 thread (default 32 256)")
+    p.add_argument("--window-quantization", choices=QUANTIZATIONS, default="int8")
+    p.add_argument("--no-keras", action="store_true", help="skip the Keras comparison")
+    p.add_argument("--no-append", action="store_true", help="print only; do not append to BENCHMARKS.md")
+    p.add_argument("--benchmarks-md", default=os.path.join(REPO, "BENCHMARKS.md"))
+    # internal: one measurement per process
+    p.add_argument("--child-runtime", metavar="MODEL_DIR", help=argparse.SUPPRESS)
+    p.add_argument("--child-keras", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--no-xnnpack", action="store_true", help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+
+    if args.child_runtime:
+        print("RESULT " + json.dumps(child_runtime(args.child_runtime, args.threads[0], args.runs,
+                                                   not args.no_xnnpack)))
+        return 0
+    if args.child_keras:
+        print("RESULT " + json.dumps(child_keras(args.student, args.vocoder, args.threads[0], args.runs)))
+        return 0
+
+    from tqdm import tqdm
+
+    command = "python benchmarks/runtime_rtf.py " + " ".join(sys.argv[1:] if argv is None else argv)
+    os.makedirs(args.work, exist_ok=True)
+    exports = {q: export(args.work, args.student, args.vocoder, q, None, True, args.calibration_cache)
+               for q in args.quantizations}
+    windows = [w for w in args.windows if w != 128]
+    window_exports = {w: export(args.work, args.student, args.vocoder, args.window_quantization, w, False,
+                                args.calibration_cache) for w in windows}
+    load_before = os.getloadavg()[0]
+    jobs = [(q, t, True) for q in args.quantizations for t in args.threads]
+    if "float32" in args.quantizations:
+        jobs.append(("float32", 1, False))
+    results, extra, keras = [], [], []
+    bar = tqdm(total=len(jobs) + len(window_exports) + (0 if args.no_keras else len(args.threads)),
+               desc="measuring", unit="config")
+    for q, t, xnn in jobs:
+        cmd = ["--child-runtime", exports[q], "--threads", str(t), "--runs", str(args.runs)]
+        results.append(run_child(cmd + ([] if xnn else ["--no-xnnpack"])))
+        bar.update(1)
+    for w, d in window_exports.items():
+        r = run_child(["--child-runtime", d, "--threads", "1", "--runs", str(args.runs)])
+        r["window"] = w
+        extra.append(r)
+        bar.update(1)
+    if window_exports and args.window_quantization in exports:
+        base = next(r for r in results if r["quantization"] == args.window_quantization and r["threads"] == 1)
+        extra.append(dict(base, window=128))
+        extra.sort(key=lambda r: r["window"])
+    if not args.no_keras:
+        for t in args.threads:
+            keras.append(run_child(["--child-keras", "--threads", str(t), "--runs", str(args.runs),
+                                    "--student", args.student, "--vocoder", args.vocoder]))
+            bar.update(1)
+    bar.close()
+    assert not any(r.get("tensorflow_imported") for r in results), "the runtime imported TensorFlow"
+    text = report(results, keras, exports, extra, args, (load_before, os.getloadavg()[0]), command)
+    print(text)
+    if not args.no_append:
+        with open(args.benchmarks_md, "a", encoding="utf-8") as f:
+            f.write("\n" + text)
+        print(f"appended to {args.benchmarks_md}", file=sys.stderr)
+    with open(os.path.join(args.work, "results.json"), "w") as f:
+        json.dump({"runtime": results, "windows": extra, "keras": keras}, f, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
