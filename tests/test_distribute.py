@@ -74,15 +74,13 @@ def test_mirrored_fit_step_equals_the_one_device_step_student():
     assert out["max_diff"] < 1e-4  # ...identically on one and on two devices
 
 
-@pytest.mark.skip(reason="known defect: the MelGAN trainer's step aborts under MirroredStrategy over two logical "
-                         "CPUs ('Shape mismatch in the collective instance' in g_optimizer's all-reduce); run "
-                         "tests/dist_helpers/mirrored_steps.py vocoder to reproduce")
 def test_mirrored_fit_step_equals_the_one_device_step_vocoder():
     proc = subprocess.run([sys.executable, os.path.join(HELPERS, "mirrored_steps.py"), "vocoder"], env=_env(),
                           capture_output=True, text=True, timeout=600, cwd=REPO)
     assert proc.returncode == 0, proc.stderr[-3000:]
     out = _result(proc.stdout)["vocoder"]
-    assert out["replicas"] == [1, 2] and out["moved"] > 1e-4 and out["max_diff"] < 1e-4
+    # one Adam step at lr 1e-4 moves the weights by about 1e-4; both strategies land on the same weights
+    assert out["replicas"] == [1, 2] and out["moved"] > 5e-5 and out["max_diff"] < 1e-5
 
 
 # ================================================================================================ multi-worker
