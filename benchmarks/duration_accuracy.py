@@ -11,7 +11,8 @@ voice's phone timings in DIR/phone_timings). The script
 3. trains a teacher for --minutes (train_teacher; WORK_DIR/run, resumable: rerunning continues it);
 4. extracts durations of every item (extract_durations_to_file, as `speedyspeech-tf extract-durations`), with
    the reference's rule (a frame moves at most one phoneme ahead of the previous frame's) and, as a diagnostic
-   of the attention itself, with any forward jump allowed (`--window` = the longest item's phoneme count);
+   of the attention itself, with any forward jump allowed (`--window` = the longest item's phoneme count), and with
+   `--method viterbi` (the most likely monotonic path, durations.monotonic_alignment_search);
 5. compares them with the timings: our phonemes (spaces, punctuation left out) are aligned with the voice's
    non-silent phones by an edit-distance alignment over stressless ARPAbet names (Festival's radio phones mapped
    with demo_corpus.FESTIVAL_TO_ARPABET); for every exact match the phone's start and end are compared, in
@@ -232,8 +233,11 @@ def main(argv=None) -> int:
     widest = max(len(i["phonemes"]) for i in load_cache(cache).items)
     any_jump = extract_durations_to_file(ckpt, cache, os.path.join(args.work, "durations_any_jump.npz"), plots=4,
                                          window=widest, progress=False)
+    viterbi = extract_durations_to_file(ckpt, cache, os.path.join(args.work, "durations_viterbi.npz"), plots=4,
+                                        method="viterbi", progress=False)
     comparison = compare(args.corpus, cache, extracted["durations"],
-                         {"teacher, any forward jump (diagnostic)": any_jump["durations"]})
+                         {"teacher, Viterbi (--method viterbi)": viterbi["durations"],
+                          "teacher, any forward jump (diagnostic)": any_jump["durations"]})
     result = {"speed": speed, "comparison": comparison, "train_minutes": train_minutes, "train_log": train_log,
               "steps": steps, "epochs": epochs, "config": dataclasses.asdict(cfg), "extract_seconds": extract_seconds,
               "last_epoch": history[-1] if history else None,

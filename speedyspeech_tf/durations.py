@@ -81,6 +81,46 @@ def monotonic_argmax(attention, phoneme_lengths=None, frame_lengths=None, window
     return out[0] if single else out
 
 
+def monotonic_alignment_search(scores, num_phonemes: int | None = None, num_frames: int | None = None
+                               ) -> np.ndarray:
+    """The most likely monotonic alignment (Viterbi), an alternative to the reference's greedy rule.
+
+    scores: [T, N] log-probabilities of each frame attending each phoneme (e.g. a log-softmax of the teacher's
+    attention logits over the item's phonemes). Among all paths that start at phoneme 0, end at phoneme N-1 and
+    move 0 or 1 phoneme per frame (so every phoneme gets at least one frame), returns the per-frame phoneme
+    indices [T] of the path with the largest sum of scores. Unlike the greedy window rule it cannot get stuck
+    behind a phoneme the attention skips (a space or a punctuation mark that a briefly trained teacher never
+    looks at): it sees the whole matrix. The durations (`durations_from_alignment`) are >= 1 and sum to T with
+    no fix-up. This is the dynamic programme of Glow-TTS's monotonic alignment search (Kim et al. 2020); numpy
+    has no such op, hence written out here: O(T * N), vectorised over the phonemes.
+    """
+    a = np.asarray(scores, np.float64)
+    if a.ndim != 2:
+        raise ValueError(f"scores must be [T, N], got shape {a.shape}")
+    n = a.shape[1] if num_phonemes is None else int(num_phonemes)
+    t = a.shape[0] if num_frames is None else int(num_frames)
+    if not 1 <= n <= a.shape[1] or not 0 <= t <= a.shape[0]:
+        raise ValueError(f"num_phonemes {n} / num_frames {t} outside the scores' shape {a.shape}")
+    if t < n:
+        raise TooFewFramesError(f"{t} frames for {n} phonemes: a monotonic path cannot give every phoneme a frame")
+    a = np.where(np.isfinite(a[:t, :n]), a[:t, :n], -1e30)
+    best = np.full((t, n), -np.inf)
+    best[0, 0] = a[0, 0]
+    moved = np.zeros((t, n), bool)  # frame i came from phoneme k-1 (True) or stayed on k (False)
+    for i in range(1, t):
+        stay = best[i - 1]
+        step = np.concatenate(([-np.inf], best[i - 1, :-1]))
+        moved[i] = step > stay
+        best[i] = np.maximum(stay, step) + a[i]
+    idx = np.empty(t, np.int64)
+    k = n - 1
+    for i in range(t - 1, -1, -1):
+        idx[i] = k
+        if i > 0 and moved[i, k]:
+            k -= 1
+    return idx
+
+
 def durations_from_alignment(indices, num_phonemes: int) -> np.ndarray:
     """Frames per phoneme from per-frame phoneme indices [T] (entries < 0 are ignored as padding); phonemes
     that no frame picked get 1 frame (so the sum exceeds T by the number of such phonemes).

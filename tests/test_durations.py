@@ -10,7 +10,8 @@ from hypothesis.extra import numpy as hnp
 
 from speedyspeech_tf.durations import (TooFewFramesError, align_sequences, alignment_matrix, boundary_errors,
                                        check_alignable, durations_from_alignment, extract_durations,
-                                       extract_durations_batch, fix_durations, monotonic_argmax, stressless,
+                                       extract_durations_batch, fix_durations, monotonic_alignment_search,
+                                       monotonic_argmax, stressless,
                                        uniform_durations)
 
 
@@ -219,3 +220,49 @@ def test_helpers():
     assert stressless("AH0") == "AH" and stressless("ZH") == "ZH" and stressless(" ") == " "
     d = uniform_durations(7, 30)
     assert d.sum() == 30 and d.max() - d.min() <= 1
+
+
+# ------------------------------------------------------------------------------ Viterbi (--method viterbi)
+
+def test_viterbi_passes_a_skipped_phoneme_where_the_greedy_rule_sticks():
+    # The attention looks at phonemes 0, 2 and 3 and never at 1 (a space a young teacher skips).
+    att = np.full((9, 4), 1e-4)
+    att[0:3, 0] = att[3:6, 2] = att[6:9, 3] = 1.0
+    greedy = extract_durations(att)
+    np.testing.assert_array_equal(greedy, [6, 1, 1, 1])  # stuck on phoneme 0: 1 is never ahead of it
+    path = monotonic_alignment_search(np.log(att))
+    np.testing.assert_array_equal(path, [0, 0, 1, 2, 2, 2, 3, 3, 3])
+    np.testing.assert_array_equal(durations_from_alignment(path, 4), [2, 1, 3, 3])
+
+
+def _brute_force_best(scores):
+    """Best monotone path (start 0, end N-1, steps 0/1) by enumerating where each phoneme starts."""
+    import itertools
+
+    t, n = scores.shape
+    best, best_path = -np.inf, None
+    for starts in itertools.combinations(range(1, t), n - 1):
+        bounds = (0,) + starts + (t,)
+        path = np.repeat(np.arange(n), np.diff(bounds))
+        total = scores[np.arange(t), path].sum()
+        if total > best + 1e-12:
+            best, best_path = total, path
+    return best
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_viterbi_is_the_best_monotone_path(data):
+    n = data.draw(st.integers(1, 4))
+    t = data.draw(st.integers(n, 8))
+    scores = data.draw(hnp.arrays(np.float64, (t, n), elements=st.floats(-20, 0, allow_nan=False)))
+    path = monotonic_alignment_search(scores)
+    assert path[0] == 0 and path[-1] == n - 1 and set(np.diff(path)) <= {0, 1}
+    d = durations_from_alignment(path, n)
+    assert d.min() >= 1 and d.sum() == t
+    assert scores[np.arange(t), path].sum() == pytest.approx(_brute_force_best(scores), abs=1e-9)
+
+
+def test_viterbi_needs_a_frame_per_phoneme():
+    with pytest.raises(TooFewFramesError, match="2 frames for 3 phonemes"):
+        monotonic_alignment_search(np.zeros((2, 3)))

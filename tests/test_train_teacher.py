@@ -267,13 +267,14 @@ def test_mirrored_strategy_matches_one_device():
 
 # ------------------------------------------------------------------------------------------- extraction
 
-def test_extract_durations_command(trained, mini_cache, tmp_path):
+@pytest.mark.parametrize("method", ["reference", "viterbi"])
+def test_extract_durations_command(trained, mini_cache, tmp_path, method):
     from speedyspeech_tf.cli import main
     from speedyspeech_tf.data import load_cache, load_durations
 
     out = str(tmp_path / "durations.npz")
     code = main(["extract-durations", os.path.join(trained["run"], "checkpoint"), str(mini_cache), out,
-                 "--plots", "2", "--no-progress", "--batch-size", "8"])
+                 "--plots", "2", "--no-progress", "--batch-size", "8", "--method", method])
     assert code == 0
     durations = load_durations(out)
     cache = load_cache(mini_cache)

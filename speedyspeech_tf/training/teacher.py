@@ -605,9 +605,12 @@ def train_teacher(cache_dir: str, run_dir: str, *, config: str | TeacherConfig |
 # extract-durations
 # ==============================================================================================================
 
+EXTRACTION_METHODS = ("reference", "viterbi")
+
+
 def extract_durations_to_file(teacher: str | Any, cache_dir: str | Any, out_file: str | None, *, batch_size: int = 16,
                               plots: int = 4, plots_dir: str | None = None, skip_short: bool = False,
-                              window: int = 1, progress: bool = True,
+                              window: int = 1, method: str = "reference", progress: bool = True,
                               log: Callable[[str], Any] | None = print) -> dict:
     """Durations of every cached item from a trained teacher, written with data.save_durations.
 
@@ -625,6 +628,9 @@ def extract_durations_to_file(teacher: str | Any, cache_dir: str | Any, out_file
     with skip_short. Also writes PNG plots of the first `plots` items' attention with the extracted alignment to
     plots_dir (default: OUT_FILE without its extension + "_plots"). window: phonemes a frame may move ahead of the
     previous frame's (1, the reference's; larger values tolerate a teacher whose attention skips phonemes).
+    method: "reference" (the greedy rule above, then the reference's fix-up) or "viterbi" (the most likely
+    monotonic path through the log-softmax of the attention, durations.monotonic_alignment_search: robust to a
+    teacher that skips phonemes, measured in BENCHMARKS.md; `window` does not apply).
     Returns {"durations": {id: array}, "items", "skipped", "phonemes_unattended",
     "phonemes", "plots"}.
     """
@@ -635,7 +641,8 @@ def extract_durations_to_file(teacher: str | Any, cache_dir: str | Any, out_file
     from ..checkpoint import audio_config_from_meta, load_checkpoint, text_config_from_meta
     from ..config import check_same
     from ..data import Cache, load_cache, save_durations, teacher_dataset
-    from ..durations import check_alignable, durations_from_alignment, fix_durations, monotonic_argmax
+    from ..durations import (check_alignable, durations_from_alignment, fix_durations, monotonic_alignment_search,
+                             monotonic_argmax)
     from ..plots import attention_figure, save_png
 
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
@@ -644,6 +651,8 @@ def extract_durations_to_file(teacher: str | Any, cache_dir: str | Any, out_file
         raise ValueError(f"--plots must be >= 0, got {plots}")
     if isinstance(window, bool) or not isinstance(window, int) or window < 1:
         raise ValueError(f"--window must be a positive integer, got {window!r}")
+    if method not in EXTRACTION_METHODS:
+        raise ValueError(f"--method must be one of {', '.join(EXTRACTION_METHODS)}, got {method!r}")
     cache = cache_dir if isinstance(cache_dir, Cache) else load_cache(cache_dir)
     if isinstance(teacher, (str, os.PathLike)):
         model, meta = load_checkpoint(teacher, kind="teacher")
@@ -691,11 +700,18 @@ def extract_durations_to_file(teacher: str | Any, cache_dir: str | Any, out_file
             plen = batch["phoneme_lengths"].numpy()
             mlen = batch["mel_lengths"].numpy()
             ids = [i.decode("utf-8") for i in batch["id"].numpy()]
-            picks = monotonic_argmax(logits, plen, mlen, window=window)
+            if method == "reference":
+                picks = monotonic_argmax(logits, plen, mlen, window=window)
             for b, item_id in enumerate(ids):
                 n, t = int(plen[b]), int(mlen[b])
-                counts = durations_from_alignment(picks[b, :t], n)
-                unattended += int(np.sum(np.bincount(picks[b, :t], minlength=n) == 0))
+                if method == "viterbi":
+                    row = logits[b, :t, :n].astype(np.float64)
+                    row = row - row.max(axis=1, keepdims=True)
+                    path = monotonic_alignment_search(row - np.log(np.exp(row).sum(axis=1, keepdims=True)))
+                else:
+                    path = picks[b, :t]
+                counts = durations_from_alignment(path, n)
+                unattended += int(np.sum(np.bincount(path, minlength=n) == 0))
                 total_phonemes += n
                 d = fix_durations(counts, t)
                 if t != frames_of[item_id] or int(d.sum()) != t:  # the cache and the dataset disagree
@@ -783,6 +799,10 @@ def register(subparsers) -> None:
                    help="leave out items with fewer frames than phonemes instead of failing")
     q.add_argument("--window", type=int, default=1, metavar="W",
                    help="phonemes a frame may move ahead of the previous frame's (default 1, the reference's)")
+    q.add_argument("--method", choices=EXTRACTION_METHODS, default="reference",
+                   help="reference: greedy, a frame moves at most --window phonemes ahead (the reference's rule); "
+                        "viterbi: the most likely monotonic path, robust to a briefly trained teacher that skips "
+                        "phonemes (default %(default)s)")
     q.add_argument("--no-progress", action="store_true", help="no progress bar")
     q.set_defaults(func=_cmd_extract_durations)
 
@@ -813,7 +833,7 @@ def _cmd_extract_durations(args: argparse.Namespace) -> int:
         raise FileNotFoundError(f"{args.teacher_ckpt}: not a checkpoint directory (config.json + model.weights.h5)")
     extract_durations_to_file(args.teacher_ckpt, args.cache_dir, args.out_file, batch_size=args.batch_size,
                               plots=args.plots, plots_dir=args.plots_dir, skip_short=args.skip_short,
-                              window=args.window, progress=not args.no_progress)
+                              window=args.window, method=args.method, progress=not args.no_progress)
     return 0
 
 
