@@ -89,7 +89,7 @@ def main(argv=None) -> int:
     p.add_argument("--vocoder", default=os.path.join(SHARED, "reference", "melgan_seed0.pth"))
     p.add_argument("--out", default="/tmp/speedyspeech-export-bench")
     p.add_argument("--quantize", nargs="+", default=["float32", "dynamic", "float16", "int8"])
-    p.add_argument("--int8-student", default="decoder", choices=("decoder", "all"))
+    p.add_argument("--int8-student", default="decoder", choices=("decoder", "all", "dynamic"))
     p.add_argument("--calibration-cache", default=None)
     p.add_argument("--evaluation-samples", type=int, default=8)
     p.add_argument("--repeats", type=int, default=10)

@@ -6,7 +6,7 @@
 What it does:
 1. Exports the student and the vocoder (default: the authors' reference checkpoints student_seed0.pth +
    melgan_seed0.pth in ../shared/reference, imported; random weights, the real architecture) once per
-   quantization (float32, dynamic, float16, int8) with the default sizes, with the exporter's accuracy evaluation
+   quantization (float32, dynamic, float16, int8, and int8 with a dynamic-range student: int8-dynstudent) with the default sizes, with the exporter's accuracy evaluation
    (its report.json gives the quantized models' mel and audio error against the float32 Keras models), plus a
    few extra vocoder window sizes W for one quantization (--windows, --window-quantization). Exports already in
    --work are reused.
@@ -39,7 +39,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 SHARED = os.environ.get("SPEEDYSPEECH_SHARED", os.path.join(os.path.dirname(REPO), "shared"))
-QUANTIZATIONS = ("float32", "dynamic", "float16", "int8")
+QUANTIZATIONS = ("float32", "dynamic", "float16", "int8", "int8-dynstudent")
+# "int8-dynstudent": `export --quantize int8 --int8-student dynamic` (full-integer vocoder, dynamic-range student)
 
 TEXTS = {
     # ten words: the first-audio latency goal is stated for such a sentence
@@ -185,7 +186,8 @@ def export(work: str, student: str, vocoder: str, quantization: str, window: int
     from speedyspeech_tf.exporting.pipeline import export_models
 
     print(f"exporting {name} ...", file=sys.stderr, flush=True)
-    export_models(student, vocoder, out, quantization, window=window, evaluate=evaluate,
+    q, student_int8 = ("int8", "dynamic") if quantization == "int8-dynstudent" else (quantization, "decoder")
+    export_models(student, vocoder, out, q, window=window, evaluate=evaluate, student_int8=student_int8,
                   calibration_cache=calibration_cache, progress=True, log=None)
     return out
 
@@ -356,9 +358,9 @@ def main(argv=None) -> int:
     p.add_argument("--quantizations", nargs="+", choices=QUANTIZATIONS, default=list(QUANTIZATIONS))
     p.add_argument("--threads", nargs="+", type=int, default=[1, 2])
     p.add_argument("--runs", type=int, default=5, help="timed runs per text (median reported)")
-    p.add_argument("--windows", nargs="*", type=int, default=[32, 256],
-                   help="extra vocoder window sizes W to export and time at 1 thread (default 32 256)")
-    p.add_argument("--window-quantization", choices=QUANTIZATIONS, default="int8")
+    p.add_argument("--windows", nargs="*", type=int, default=[32, 64, 256],
+                   help="extra vocoder window sizes W to export and time at 1 thread (default 32 64 256)")
+    p.add_argument("--window-quantization", choices=QUANTIZATIONS, default="int8-dynstudent")
     p.add_argument("--no-keras", action="store_true", help="skip the Keras comparison")
     p.add_argument("--no-append", action="store_true", help="print only; do not append to BENCHMARKS.md")
     p.add_argument("--benchmarks-md", default=os.path.join(REPO, "BENCHMARKS.md"))
@@ -394,11 +396,11 @@ def main(argv=None) -> int:
                desc="measuring", unit="config")
     for q, t, xnn in jobs:
         cmd = ["--child-runtime", exports[q], "--threads", str(t), "--runs", str(args.runs)]
-        results.append(run_child(cmd + ([] if xnn else ["--no-xnnpack"])))
+        results.append(dict(run_child(cmd + ([] if xnn else ["--no-xnnpack"])), quantization=q))
         bar.update(1)
     for w, d in window_exports.items():
         r = run_child(["--child-runtime", d, "--threads", "1", "--runs", str(args.runs)])
-        r["window"] = w
+        r["window"], r["quantization"] = w, args.window_quantization
         extra.append(r)
         bar.update(1)
     if window_exports and args.window_quantization in exports:

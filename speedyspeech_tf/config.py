@@ -400,6 +400,9 @@ class ExportConfig:
     # the encoder, duration predictor and length regulator keep float32 so that the predicted durations (and
     # with them the frame count and alignment) are the float model's. "all": every operator that has an int8
     # kernel (measured with the reference weights: predicted durations 18-40 % longer than the float model's).
+    # "dynamic": the student gets dynamic-range quantization (int8 weights, float activations) and only the
+    # vocoder is full integer: the fastest pair on a CPU (XNNPACK's dynamic-range kernels run this student
+    # ~2.4x faster than the int8-decoder one, BENCHMARKS.md "Runtime") with the dynamic student's accuracy.
     student_int8: str = ""
 
     def __post_init__(self):
@@ -420,9 +423,9 @@ class ExportConfig:
         if self.pad_symbols >= self.max_phonemes:
             raise ValueError(f"ExportConfig.pad_symbols = {self.pad_symbols} leaves no room in "
                              f"max_phonemes = {self.max_phonemes}")
-        if self.student_int8 not in (("decoder", "all") if self.quantization == "int8" else ("",)):
-            raise ValueError(f"ExportConfig.student_int8 = {self.student_int8!r}: 'decoder' or 'all' for int8 "
-                             "exports, '' otherwise")
+        if self.student_int8 not in (("decoder", "all", "dynamic") if self.quantization == "int8" else ("",)):
+            raise ValueError(f"ExportConfig.student_int8 = {self.student_int8!r}: 'decoder', 'all' or 'dynamic' "
+                             "for int8 exports, '' otherwise")
         if self.vocoder_output != "window":
             raise ValueError(f"ExportConfig.vocoder_output = {self.vocoder_output!r}: only 'window' is defined")
         if self.hop_length != self.audio.hop_length:

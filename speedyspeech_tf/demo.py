@@ -178,7 +178,11 @@ def run_demo(out_dir: str, *, minutes: float = 15.0, sentences: int = 200, size:
         from .training.vocoder import train_vocoder
 
         kwargs = dict(train_kwargs)
-        kwargs.setdefault("steps_per_epoch", 25)
+        # A paper-size MelGAN step at the reference's batch 16 takes ~20-30 s on 2 CPU cores: batch 4 gives
+        # the few minutes more updates, short epochs give backups and audio samples to look at, and the time
+        # budget also stops inside an epoch (training.common.TimeBudget).
+        kwargs.setdefault("steps_per_epoch", 10)
+        kwargs.setdefault("batch_size", 4)
         kwargs.setdefault("epochs", 10_000)
         train_vocoder(paths["cache"], paths["vocoder"], minutes=budget["vocoder"], **kwargs)
         return _loss_summary(paths["vocoder"])

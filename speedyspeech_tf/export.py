@@ -70,9 +70,11 @@ def register(subparsers) -> None:
     p.add_argument("--window", type=_positive, metavar="W", help="vocoder output frames per call (default 128)")
     p.add_argument("--context", type=int, metavar="C",
                    help="vocoder context frames on each side (default: the generator's receptive field)")
-    p.add_argument("--int8-student", choices=("decoder", "all"), default="decoder",
+    p.add_argument("--int8-student", choices=("decoder", "all", "dynamic"), default="decoder",
                    help="with --quantize int8: quantize the student's decoder only, keeping the encoder and the "
-                        "duration path float so durations match the float model (default), or all of it")
+                        "duration path float so durations match the float model (default); or all of it; or give "
+                        "the student dynamic-range quantization instead (the fastest pair on a CPU: "
+                        "BENCHMARKS.md)")
     p.add_argument("--no-eval", action="store_true", help="skip the accuracy measurement")
     p.add_argument("--android-assets", metavar="DIR",
                    help="also copy student.tflite, vocoder.tflite and config.json into this Android assets folder, "

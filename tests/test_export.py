@@ -470,6 +470,25 @@ def tiny_checkpoints(tmp_path_factory):
     return root
 
 
+def test_int8_export_with_a_dynamic_range_student(tiny_checkpoints, tmp_path, capsys):
+    """--int8-student dynamic: full-integer vocoder, dynamic-range student (no QUANTIZE op, int8 weights)."""
+    from speedyspeech_tf.exporting.tflite import inspect_model
+
+    out = tmp_path / "out"
+    code = cli.main(["export", "--student", str(tiny_checkpoints / "student"), "--vocoder",
+                     str(tiny_checkpoints / "melgan"), "--quantize", "int8", "--int8-student", "dynamic",
+                     "--out", str(out), "--calibration-samples", "2", "--max-phonemes", "32", "--max-frames", "96",
+                     "--window", "16", "--no-eval", "--quiet"])
+    assert code == 0, capsys.readouterr().err
+    cfg = ExportConfig.load(out)
+    assert (cfg.quantization, cfg.student_int8) == ("int8", "dynamic")
+    student = inspect_model((out / "student.tflite").read_bytes())
+    vocoder = inspect_model((out / "vocoder.tflite").read_bytes())
+    assert "QUANTIZE" not in student.ops and vocoder.ops["QUANTIZE"] >= 1
+    report = json.loads((out / "report.json").read_text())
+    assert any("dynamic-range" in n for n in report["notes"])
+
+
 def test_cli_exports_checkpoints_int8_with_a_calibration_cache(tiny_checkpoints, mini_cache, tmp_path, capsys):
     out, assets = tmp_path / "out", tmp_path / "assets"
     code = cli.main(["export", "--student", str(tiny_checkpoints / "student"), "--vocoder",

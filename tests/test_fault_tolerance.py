@@ -263,3 +263,25 @@ def test_a_run_directory_refuses_other_settings_and_the_history_survives_a_cut_l
     with open(run.history, "w") as f:
         f.write('{"epoch": 1, "loss": 3.0}\n{"epoch": 2, "loss": 2.5}\n{"epoch": 2, "loss": 2.4}\n{"epoch": 3, "lo')
     assert read_history(run.root) == [{"epoch": 1, "loss": 3.0}, {"epoch": 2, "loss": 2.4}]
+
+
+def test_time_budget_stops_inside_a_long_epoch_and_the_epoch_end_still_saves(tmp_path):
+    """--minutes is kept even when one epoch is longer than the budget: fit stops after the batch that used it
+    up, and the epoch's end (history row, backup) still runs."""
+    from speedyspeech_tf.training.common import History, TimeBudget, read_history
+
+    class Slow(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            time.sleep(0.3)
+
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    x = np.zeros((64, 3), np.float32)
+    budget = TimeBudget(minutes=1.0 / 60)  # one second; each batch takes 0.3 s
+    backup = AtomicBackupAndRestore(str(tmp_path / "backup"))
+    model.fit(x, x[:, :1], batch_size=1, epochs=3, verbose=0,
+              callbacks=[Slow(), budget, History(str(tmp_path / "history.jsonl")), backup])
+    assert budget.stopped and budget.stopped_after_epoch == 1
+    assert 3 <= model.optimizer.iterations.numpy() <= 6  # not the 64 batches of the epoch
+    assert [r["epoch"] for r in read_history(str(tmp_path))] == [1]
+    assert os.path.exists(tmp_path / "backup" / "training_metadata.json")

@@ -233,15 +233,17 @@ def test_training_lowers_the_losses_and_writes_its_outputs(runs):
         assert (run / "plots" / f"mel_epoch_{e:04d}.png").stat().st_size > 1000
     assert any((run / "tensorboard" / "images").iterdir()) and any((run / "tensorboard" / "train").iterdir())
     model, meta = load_checkpoint(run / "checkpoint", kind="student", model_config=SMALL)
-    assert meta["step"] == 30 and meta["kind"] == "student"
+    assert meta["step"] == 21 and meta["kind"] == "student"  # run b: the time budget ended epoch 3 after 1 step
 
 
-def test_resume_continues_and_the_time_budget_stops_at_an_epoch_boundary(runs):
+def test_resume_continues_and_the_time_budget_stops_inside_the_epoch(runs):
     b = runs["b"]
     assert runs["step_a"] == 20 and [r["epoch"] for r in runs["history_a"]] == [1, 2]
-    assert b["resumed"] and b["stopped_by_time"] and b["completed_epochs"] == 3  # asked for 4, budget: 1 more
-    # The optimizer state came back from the backup: 20 + 10 steps.
-    assert int(b["trainer"].optimizer.iterations.numpy()) == 30
+    assert b["resumed"] and b["stopped_by_time"] and b["completed_epochs"] == 3  # asked for 4
+    # The optimizer state came back from the backup (20 steps); the 0.6 s budget was used up by the first step
+    # of epoch 3 (tracing alone takes longer), which training.common.TimeBudget ends there: 20 + 1 steps, and
+    # the shortened epoch is saved like any other.
+    assert int(b["trainer"].optimizer.iterations.numpy()) == 21
     # The weights too: the resumed epoch continues from epoch 2's level instead of starting over.
     rows = read_history(runs["run_dir"])
     assert rows[2]["loss"] < rows[1]["loss"] < rows[0]["loss"]

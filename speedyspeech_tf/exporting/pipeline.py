@@ -122,7 +122,7 @@ def vocoder_signature(num_frames: int, n_mels: int, hop_length: int):
     return ({"mel": ((1, num_frames, n_mels), "float32")}, {"audio": ((1, num_frames * hop_length), "float32")})
 
 
-STUDENT_INT8 = ("decoder", "all")
+STUDENT_INT8 = ("decoder", "all", "dynamic")
 
 
 def export_student_tflite(model, audio: AudioConfig, num_phonemes: int, num_frames: int,
@@ -131,11 +131,13 @@ def export_student_tflite(model, audio: AudioConfig, num_phonemes: int, num_fram
     """Student -> checked .tflite bytes (signature phoneme_ids, length, speed -> mel, frames, overflow).
 
     int8 (quantization "int8" only): "decoder" quantizes the decoder only (see ExportConfig.student_int8),
-    "all" every operator that has an int8 kernel."""
+    "all" every operator that has an int8 kernel, "dynamic" gives the student dynamic-range quantization."""
     from .graphs import write_student_saved_model
 
     if int8 not in STUDENT_INT8:
         raise ValueError(f"int8 must be one of {STUDENT_INT8}, got {int8!r}")
+    if quantization == "int8" and int8 == "dynamic":
+        quantization, representative = "dynamic", None
     with tempfile.TemporaryDirectory(prefix="student-savedmodel-", dir=workdir) as tmp:
         write_student_saved_model(model, os.path.join(tmp, "sm"), num_phonemes, num_frames, audio)
         data = convert_saved_model(os.path.join(tmp, "sm"), quantization,
@@ -226,7 +228,7 @@ def export_models(student: str | os.PathLike | Source, vocoder: str | os.PathLik
     """Export a student and a vocoder into out_dir: student.tflite, vocoder.tflite, config.json (ExportConfig),
     report.json and report.md (op histograms, interpreters, sizes and, unless evaluate=False, accuracy vs the
     Keras models). Defaults for N, F, W come from ExportConfig; C defaults to the generator's receptive field.
-    student_int8 (int8 only): "decoder" or "all", see ExportConfig.student_int8.
+    student_int8 (int8 only): "decoder", "all" or "dynamic", see ExportConfig.student_int8.
     """
     from tqdm.auto import tqdm
 
@@ -302,9 +304,11 @@ def export_models(student: str | os.PathLike | Source, vocoder: str | os.PathLik
                                               calibration_samples, cfg.silence_log_mel)
         cfg.calibration = (f"{data_note}; {len(cal_inputs)} student inputs, {len(cal_windows)} vocoder windows")
         notes.append(f"int8 calibration: {cfg.calibration}")
-        notes.append("int8 student: " + ("the decoder only (encoder, duration predictor and length regulator "
-                                         "float32)" if student_int8 == "decoder" else "every operator with an "
-                                         "int8 kernel"))
+        notes.append("int8 student: " + {
+            "decoder": "the decoder only (encoder, duration predictor and length regulator float32)",
+            "all": "every operator with an int8 kernel",
+            "dynamic": "dynamic-range quantization (int8 weights, float activations); the vocoder is full integer",
+        }[student_int8])
     step("data ready")
 
     timings = {}

@@ -22,6 +22,7 @@ import json
 import math
 import os
 import tempfile
+import time
 from dataclasses import dataclass
 from typing import Callable
 
@@ -256,6 +257,50 @@ class EpochPlots(keras.callbacks.Callback):
             self.plot_fn(epoch + 1, self.directory)
 
 
+class TimeBudget(keras.callbacks.Callback):
+    """Stop training within `minutes` of its start (the trainers' --minutes).
+
+    At an epoch's end: stop when the next epoch would not end in time (it is expected to take as long as the
+    last one). Inside an epoch: stop after the batch that used up the budget, so that a single long epoch (a
+    MelGAN step on a CPU takes tens of seconds) cannot overrun it. Keras 3 still runs the epoch's end after such a
+    break (fit's loop: `if self.stop_training: break` over the batches, then on_epoch_end), so the backup, the
+    checkpoint and the history row of the shortened epoch are written as usual. At least one batch runs.
+    Multi-worker runs check at epoch ends only: the workers' clocks would disagree about the batch to stop
+    after, and a worker that stops alone leaves the others waiting in a collective.
+    """
+
+    def __init__(self, minutes: float):
+        super().__init__()
+        self.seconds = float(minutes) * 60.0
+        self.start = None
+        self.epoch_start = None
+        self.stopped_after_epoch: int | None = None  # 1-based epoch after which training stopped
+        self.within_epochs = tf_config_workers() <= 1
+        self._used_up = False
+
+    @property
+    def stopped(self) -> bool:
+        return self.stopped_after_epoch is not None
+
+    def on_train_begin(self, logs=None):
+        self.start = time.monotonic()
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch_start = time.monotonic()
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.within_epochs and time.monotonic() - self.start > self.seconds:
+            self._used_up = True
+            self.model.stop_training = True
+
+    def on_epoch_end(self, epoch, logs=None):
+        now = time.monotonic()
+        if self.stopped_after_epoch is None and (self._used_up or
+                                                 now - self.start + (now - self.epoch_start) > self.seconds):
+            self.stopped_after_epoch = epoch + 1
+            self.model.stop_training = True
+
+
 class History(keras.callbacks.Callback):
     """Appends each epoch's logs to RUN_DIR/history.jsonl (survives resumes, unlike keras History).
 
@@ -394,6 +439,6 @@ def sequence_mask(lengths: tf.Tensor, maxlen=None, dtype=tf.float32) -> tf.Tenso
 __all__ = [
     "get_strategy", "keras_logs", "data_errors", "is_chief", "worker_index", "scale_for_replicas",
     "set_mixed_precision", "RunDir",
-    "standard_callbacks", "AtomicBackupAndRestore", "NanGuard", "ExportCheckpoint", "EpochPlots", "History",
+    "standard_callbacks", "AtomicBackupAndRestore", "NanGuard", "TimeBudget", "ExportCheckpoint", "EpochPlots", "History",
     "read_history", "TrainingDivergedError", "ConfigMismatchError", "masked_mean", "sequence_mask",
 ]

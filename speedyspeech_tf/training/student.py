@@ -448,29 +448,7 @@ def _callbacks():
             self.model.plateau_best.assign(np.inf if self.best is None else float(self.best))
             self.model.plateau_wait.assign(float(self.wait))
 
-    class EpochTimeBudget(keras.callbacks.Callback):
-        """Stop at an epoch boundary once the next epoch would not end within `minutes` of the start (the
-        next epoch is expected to take as long as the last one). At least one epoch always runs."""
-
-        def __init__(self, minutes: float):
-            super().__init__()
-            self.seconds = float(minutes) * 60.0
-            self.start = None
-            self.epoch_start = None
-            self.stopped = False
-
-        def on_train_begin(self, logs=None):
-            self.start = time.monotonic()
-
-        def on_epoch_begin(self, epoch, logs=None):
-            self.epoch_start = time.monotonic()
-
-        def on_epoch_end(self, epoch, logs=None):
-            now = time.monotonic()
-            last = now - self.epoch_start
-            if now - self.start + last > self.seconds:
-                self.stopped = True
-                self.model.stop_training = True
+    from .common import TimeBudget as EpochTimeBudget  # one implementation for the three trainers
 
     class TqdmProgress(keras.callbacks.Callback):
         """A tqdm bar per epoch with the running losses; the validation losses are added at its end."""
@@ -742,8 +720,8 @@ def register(subparsers) -> None:
     p.add_argument("--epochs", type=int, default=None, metavar="E",
                    help="total epochs of the run, counting earlier runs in RUN_DIR (default: the config's, 100)")
     p.add_argument("--minutes", type=float, default=None, metavar="M",
-                   help="time budget: stop at the end of an epoch when the next one would not finish within M "
-                        "minutes of the start of training (at least one epoch runs); rerun to continue")
+                   help="time budget: stop when the next epoch would not end within M minutes of the start, or "
+                        "after the step that uses them up (the shortened epoch is saved); rerun to continue")
     p.add_argument("--batch-size", type=int, default=None, metavar="B",
                    help="utterances per replica (default: the config's, 64 for 'paper')")
     p.add_argument("--strategy", choices=("auto", "default", "mirrored", "multi_worker"), default="auto",

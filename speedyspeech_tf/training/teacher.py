@@ -344,28 +344,7 @@ def _classes() -> dict[str, Any]:
         def from_config(cls, config):
             return cls(from_dict(TeacherConfig, config["config"]), name=config.get("name", "teacher_trainer"))
 
-    class EpochTimeBudget(keras.callbacks.Callback):
-        """Stop at an epoch boundary once the next epoch would not end within `minutes` of the start (it is
-        expected to take as long as the last one); at least one epoch runs. Same rule as the other trainers."""
-
-        def __init__(self, minutes: float):
-            super().__init__()
-            self.seconds = float(minutes) * 60.0
-            self.start = None
-            self.epoch_start = None
-            self.stopped_after_epoch = None
-
-        def on_train_begin(self, logs=None):
-            self.start = time.monotonic()
-
-        def on_epoch_begin(self, epoch, logs=None):
-            self.epoch_start = time.monotonic()
-
-        def on_epoch_end(self, epoch, logs=None):
-            now = time.monotonic()
-            if self.stopped_after_epoch is None and now - self.start + (now - self.epoch_start) > self.seconds:
-                self.stopped_after_epoch = epoch + 1
-                self.model.stop_training = True
+    from .common import TimeBudget as EpochTimeBudget  # one implementation for the three trainers
 
     class TeacherPlots:
         """plot_fn for common.EpochPlots: target mel, teacher-forced prediction and attention with the extracted
@@ -763,8 +742,8 @@ def register(subparsers) -> None:
                    help="total epochs of the run, counting earlier runs in RUN_DIR (default: the config's, 300 "
                         "for paper)")
     p.add_argument("--minutes", type=float, default=None, metavar="M",
-                   help="time budget: stop at the epoch boundary after which one more epoch (as long as the last) "
-                        "would end later than M minutes after the start; at least one epoch runs")
+                   help="time budget: stop when the next epoch would not end within M minutes of the start, or "
+                        "after the step that uses them up (the shortened epoch is saved); rerun to continue")
     p.add_argument("--batch-size", type=int, default=None, metavar="B",
                    help="items per replica (default: the config's, 64 for paper)")
     p.add_argument("--strategy", choices=("auto", "default", "mirrored", "multi_worker"), default="auto",

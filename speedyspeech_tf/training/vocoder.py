@@ -498,27 +498,7 @@ def _callbacks_module():
                     tf.summary.image(f"mel/{self.item_id}", figure_to_rgb(fig)[None], step=epoch)
                 self._image_writer.flush()
 
-    class EpochTimeBudget(keras.callbacks.Callback):
-        """Stop at an epoch boundary once the next epoch would not end within `minutes` of the start (it is
-        expected to take as long as the last one); at least one epoch runs. Same rule as train-student."""
-
-        def __init__(self, minutes: float):
-            super().__init__()
-            self.seconds = float(minutes) * 60.0
-            self.start = self.epoch_start = None
-            self.stopped = False
-
-        def on_train_begin(self, logs=None):
-            self.start = time.monotonic()
-
-        def on_epoch_begin(self, epoch, logs=None):
-            self.epoch_start = time.monotonic()
-
-        def on_epoch_end(self, epoch, logs=None):
-            now = time.monotonic()
-            if now - self.start + (now - self.epoch_start) > self.seconds:
-                self.stopped = True
-                self.model.stop_training = True
+    from .common import TimeBudget as EpochTimeBudget  # one implementation for the three trainers
 
     class TqdmProgress(keras.callbacks.Callback):
         """A tqdm bar per epoch with the running losses."""
@@ -751,8 +731,8 @@ def register(subparsers) -> None:
     p.add_argument("--epochs", type=int, default=400, metavar="E",
                    help="total epochs of the run, counting earlier runs in RUN_DIR (default %(default)s)")
     p.add_argument("--minutes", type=float, default=None, metavar="M",
-                   help="time budget: stop at the epoch boundary after which the next epoch would not end within "
-                        "M minutes of the start (at least one epoch runs); rerun to continue")
+                   help="time budget: stop when the next epoch would not end within M minutes of the start, or "
+                        "after the step that uses them up (the shortened epoch is saved); rerun to continue")
     p.add_argument("--batch-size", type=int, default=None, metavar="B",
                    help="segments per replica for each of the two networks' batches (default: the config's, "
                         "16 for 'paper')")
