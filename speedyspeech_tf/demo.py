@@ -88,7 +88,7 @@ def _loss_summary(run_dir: str) -> dict:
 
 
 def run_demo(out_dir: str, *, minutes: float = 15.0, sentences: int = 200, size: str = "paper",
-             quantization: str = "dynamic", text: str = DEFAULT_TEXT, seed: int = 0, voice: str | None = None,
+             quantization: str = "int8", text: str = DEFAULT_TEXT, seed: int = 0, voice: str | None = None,
              steps_per_epoch: int | None = None, max_epochs: int | None = None, progress: bool = True,
              log: Callable[[str], Any] = print) -> dict:
     """Run (or resume) the demo into out_dir; returns the report as a dict."""
@@ -195,7 +195,7 @@ def run_demo(out_dir: str, *, minutes: float = 15.0, sentences: int = 200, size:
         result = export_models(os.path.join(paths["student"], "checkpoint"),
                                os.path.join(paths["vocoder"], "checkpoint"), paths["model"],
                                quantization=quantization, calibration_cache=paths["cache"], progress=progress,
-                               log=log)
+                               log=log, student_int8="dynamic")  # int8: the fastest pair (BENCHMARKS.md "Runtime")
         report = getattr(result, "report", None) or {}
         return {"quantization": quantization, "files": sorted(os.listdir(paths["model"])),
                 "report": _json_safe(report) if isinstance(report, dict) else {}}
@@ -298,8 +298,9 @@ def register(subparsers) -> None:
     p.add_argument("--sentences", type=int, default=200, help="demo corpus size (default 200)")
     p.add_argument("--size", choices=("paper", "tiny"), default="paper",
                    help="model configurations: the paper's, or tiny ones for a quick check (default paper)")
-    p.add_argument("--quantize", choices=("float32", "dynamic", "float16", "int8"), default="dynamic",
-                   help="TFLite quantization (default dynamic)")
+    p.add_argument("--quantize", choices=("float32", "dynamic", "float16", "int8"), default="int8",
+                   help="TFLite quantization (default int8: full-integer vocoder, dynamic-range student, the "
+                        "fastest on a CPU)")
     p.add_argument("--text", default=DEFAULT_TEXT, help="the sentence to synthesise")
     p.add_argument("--voice", choices=("festival", "espeak"), default=None, help="demo corpus voice")
     p.add_argument("--seed", type=int, default=0)
