@@ -62,7 +62,7 @@ import sys
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from .config import SYMBOLS
+from .config import SYMBOLS, write_atomic
 
 FORMAT_VERSION = 1
 MANIFEST_FILE = "frontend.json"
@@ -145,12 +145,6 @@ def _gzip(data: bytes) -> bytes:
     return buf.getvalue()
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".tmp-{path.name}")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-
-
 def write_assets(directory: str | os.PathLike) -> list[str]:
     """Write the front-end assets (see the module docstring) into `directory` (created). Returns their paths."""
     out = Path(directory)
@@ -175,7 +169,7 @@ def write_assets(directory: str | os.PathLike) -> list[str]:
     paths = []
     for name in ASSET_FILES:
         path = out / name
-        _write_atomic(path, files[name])
+        write_atomic(path, files[name])
         paths.append(str(path))
     return paths
 
@@ -713,7 +707,7 @@ def write_vectors(path: str | os.PathLike = DEFAULT_VECTORS, lj_path: str | os.P
     written = []
     for name, data in [(path.name, text_)] + sorted(sidecars.items()):
         target = path.parent / name
-        _write_atomic(target, data.encode("utf-8"))
+        write_atomic(target, data.encode("utf-8"))
         written.append(str(target))
     return written
 

@@ -7,12 +7,13 @@ This module imports only the standard library: the TensorFlow-free runtime reads
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
 import tempfile
 from dataclasses import dataclass, field
-from typing import Any, Type, TypeVar
+from typing import IO, Any, Iterator, Type, TypeVar
 
 T = TypeVar("T")
 
@@ -175,18 +176,19 @@ def _type_hints(cls) -> dict:
         return {}
 
 
-def save_json(data: Any, path: str | os.PathLike) -> None:
-    """Write JSON atomically (temp file + rename), so a crash never leaves half a file."""
-    if dataclasses.is_dataclass(data):
-        data = to_dict(data)
+@contextlib.contextmanager
+def atomic_open(path: str | os.PathLike, mode: str = "wb", encoding: str | None = None) -> Iterator[IO]:
+    """Open a temporary file beside `path` for writing; when the block ends without an error it replaces
+    `path` (os.replace, atomic on POSIX), otherwise it is removed. A crash never leaves half a file, and the
+    previous file stays until the new one is complete. Creates the folder. The one place every cache, config,
+    plot, durations and model file of the project is written through."""
     path = os.fspath(path)
     directory = os.path.dirname(path) or "."
     os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=directory)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=os.path.splitext(path)[1], dir=directory)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f, indent=2, sort_keys=True)
-            f.write("\n")
+        with os.fdopen(fd, mode, encoding=encoding) as f:
+            yield f
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
@@ -194,9 +196,57 @@ def save_json(data: Any, path: str | os.PathLike) -> None:
         raise
 
 
+def write_atomic(path: str | os.PathLike, data: bytes | str) -> None:
+    """Write bytes (or UTF-8 text) to `path` through `atomic_open`."""
+    if isinstance(data, str):
+        with atomic_open(path, "w", encoding="utf-8") as f:
+            f.write(data)
+    else:
+        with atomic_open(path, "wb") as f:
+            f.write(data)
+
+
+def save_json(data: Any, path: str | os.PathLike) -> None:
+    """Write JSON atomically (temp file + rename), so a crash never leaves half a file."""
+    if dataclasses.is_dataclass(data):
+        data = to_dict(data)
+    with atomic_open(path, "w", encoding="utf-8") as f:
+        json.dump(data, f, indent=2, sort_keys=True)
+        f.write("\n")
+
+
 def load_json(path: str | os.PathLike) -> Any:
     with open(path, encoding="utf-8") as f:
         return json.load(f)
+
+
+def resolve_config(cls: Type[T], spec, presets: dict, kind: str, what: str | None = None) -> T:
+    """A trainer's --config: None (the paper's defaults), an instance of `cls`, a preset name in `presets`
+    ({name: factory}), or a path to a JSON file of `cls` fields, or to one of our `kind` checkpoints' config.json
+    (or its directory). Errors name the path; `what` names the model in them (default: `kind`)."""
+    if spec is None:
+        return cls()
+    if isinstance(spec, cls):
+        return spec
+    if spec in presets:
+        return presets[spec]()
+    if not os.path.exists(spec):
+        raise FileNotFoundError(f"--config {spec}: not a preset ({', '.join(presets)}) and no such file")
+    path = os.path.join(spec, "config.json") if os.path.isdir(spec) else spec
+    try:
+        data = load_json(path)
+    except ValueError as e:
+        raise ValueError(f"--config {path}: not valid JSON ({e})") from None
+    if isinstance(data, dict) and "kind" in data:  # a checkpoint's config.json
+        if data["kind"] != kind:
+            raise ValueError(f"--config {path}: a {data['kind']} checkpoint config, expected a {what or kind} one")
+        data = data.get("model", {})
+    if not isinstance(data, dict):
+        raise ValueError(f"--config {path}: expected a JSON object of {cls.__name__} fields")
+    try:
+        return from_dict(cls, data)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"--config {path}: {e}") from None
 
 
 def diff_configs(expected: Any, actual: Any, prefix: str = "") -> list[str]:

@@ -29,7 +29,6 @@ import math
 import multiprocessing
 import os
 import re
-import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -38,8 +37,8 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 
 from .audio import AudioError, AudioFileNotFoundError, float_to_int16, int16_to_float, load_wav, log_mel
-from .config import (SYMBOLS, AudioConfig, ConfigMismatchError, TextConfig, diff_configs, from_dict, load_json,
-                     to_dict)
+from .config import (SYMBOLS, AudioConfig, ConfigMismatchError, TextConfig, atomic_open, diff_configs, from_dict,
+                     load_json, to_dict, write_atomic)
 
 CACHE_FORMAT = "speedyspeech-tf-cache"
 CACHE_VERSION = 1
@@ -134,16 +133,8 @@ def _default_text_to_ids() -> Callable[[str], list[int]]:
 
 def _write_npy(path: str, array: np.ndarray) -> None:
     """np.save in format 1.0, atomically (temporary file in the same folder, then rename)."""
-    directory = os.path.dirname(path)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npy", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.lib.format.write_array(f, np.ascontiguousarray(array), version=(1, 0))
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_open(path, "wb") as f:
+        np.lib.format.write_array(f, np.ascontiguousarray(array), version=(1, 0))
 
 
 def _npy_shape(path: str) -> tuple[tuple[int, ...], np.dtype] | None:
@@ -281,15 +272,7 @@ def _save_settings(settings: dict, path: str) -> None:
     lines = ",\n".join("    " + json.dumps(item, sort_keys=True, ensure_ascii=False)
                         for item in settings["items"])
     text = text[:-2] + ',\n  "items": [\n' + lines + ("\n  ]\n}\n" if lines else "  ]\n}\n")
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=os.path.dirname(path) or ".")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    write_atomic(path, text)
 
 
 def _clean(text: str) -> str:
@@ -385,13 +368,10 @@ def preprocess(corpus_dir: str | os.PathLike, out_dir: str | os.PathLike, *, wor
 
 
 def _write_skipped(path: str, skipped: Sequence[tuple[str, str]]) -> None:
-    directory = os.path.dirname(path)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".tsv", dir=directory)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
+    with atomic_open(path, "w", encoding="utf-8") as f:
         f.write("id\treason\n")
         for item_id, reason in skipped:
             f.write(f"{_clean(item_id)}\t{_clean(reason)}\n")
-    os.replace(tmp, path)
 
 
 def read_skipped(cache_dir: str | os.PathLike) -> dict[str, str]:
@@ -499,17 +479,8 @@ def save_durations(path: str | os.PathLike, durations: Mapping[str, Any]) -> Non
         if _BAD_ID.search(str(item_id)):
             raise ValueError(f"durations: invalid item id {item_id!r}")
         arrays[str(item_id)] = a.astype(np.int32)
-    directory = os.path.dirname(path) or "."
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_open(path, "wb") as f:
+        np.savez(f, **arrays)
 
 
 def load_durations(path: str | os.PathLike) -> dict[str, np.ndarray]:

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import io
 import os
-import tempfile
 from typing import Sequence
 
 import numpy as np
+
+from .config import write_atomic
 
 DPI = 100
 
@@ -163,18 +164,7 @@ def figure_to_rgb(fig) -> np.ndarray:
 def save_png(fig, path: str | os.PathLike) -> str:
     """Write the figure as PNG atomically (temporary file + rename); creates the folder. Returns the path."""
     path = os.fspath(path)
-    directory = os.path.dirname(path) or "."
-    os.makedirs(directory, exist_ok=True)
-    data = figure_to_png(fig)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".png", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    write_atomic(path, figure_to_png(fig))
     return path
 
 

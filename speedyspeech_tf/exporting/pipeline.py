@@ -20,7 +20,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from ..config import (QUANTIZATIONS, AudioConfig, ConfigMismatchError, ExportConfig, TextConfig, save_json,
-                      to_dict)
+                      to_dict, write_atomic)
 from . import accuracy, calibration
 from .tflite import SLOW_OPS, ExportError, SignatureModel, check_model, convert_saved_model, smoke_run
 
@@ -168,19 +168,6 @@ def export_vocoder_tflite(generator, num_frames: int, quantization: str = "float
     if unexpected:  # the export graph is built so that none of these appears (STRIDED_SLICE: one per upsampling)
         raise ExportError(f"vocoder ({quantization}): slow ops {unexpected} in the converted graph")
     return data
-
-
-def _write_atomic(data: bytes, path: str) -> None:
-    directory = os.path.dirname(path) or "."
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".tflite", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 # ------------------------------------------------------------------------------------------------- both
@@ -333,8 +320,8 @@ def export_models(student: str | os.PathLike | Source, vocoder: str | os.PathLik
 
     student_path = os.path.join(out_dir, cfg.student_file)
     vocoder_path = os.path.join(out_dir, cfg.vocoder_file)
-    _write_atomic(student_bytes, student_path)
-    _write_atomic(vocoder_bytes, vocoder_path)
+    write_atomic(student_path, student_bytes)
+    write_atomic(vocoder_path, vocoder_bytes)
     cfg.save(os.path.join(out_dir, "config.json"))
     step("files written")
 

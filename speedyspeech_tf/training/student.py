@@ -36,10 +36,10 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import time
 from typing import Any, Callable
 
 from ..config import StudentConfig, from_dict, load_json, to_dict
+from ..config import resolve_config as _resolve_config
 
 # Fields of StudentConfig that describe training, not the network: they may differ between an --init checkpoint
 # and the run that continues from it.
@@ -65,29 +65,7 @@ PRESETS: dict[str, Callable[[], StudentConfig]] = {"paper": StudentConfig, "tiny
 def resolve_config(spec: str | StudentConfig | None) -> StudentConfig:
     """'paper' | 'tiny' | path to a JSON file (StudentConfig fields, or one of our checkpoints' config.json or
     its directory)."""
-    if spec is None:
-        return StudentConfig()
-    if isinstance(spec, StudentConfig):
-        return spec
-    if spec in PRESETS:
-        return PRESETS[spec]()
-    if not os.path.exists(spec):
-        raise FileNotFoundError(f"--config {spec}: not a preset ({', '.join(PRESETS)}) and no such file")
-    path = os.path.join(spec, "config.json") if os.path.isdir(spec) else spec
-    try:
-        data = load_json(path)
-    except ValueError as e:
-        raise ValueError(f"--config {path}: not valid JSON ({e})") from None
-    if isinstance(data, dict) and "kind" in data:  # a checkpoint's config.json
-        if data["kind"] != "student":
-            raise ValueError(f"--config {path}: a {data['kind']} checkpoint config, expected a student one")
-        data = data.get("model", {})
-    if not isinstance(data, dict):
-        raise ValueError(f"--config {path}: expected a JSON object of StudentConfig fields")
-    try:
-        return from_dict(StudentConfig, data)
-    except (TypeError, ValueError) as e:
-        raise ValueError(f"--config {path}: {e}") from None
+    return _resolve_config(StudentConfig, spec, PRESETS, 'student')
 
 
 def architecture(cfg: StudentConfig) -> dict:

@@ -42,10 +42,10 @@ import dataclasses
 import math
 import os
 import sys
-import time
 from typing import Any, Callable
 
-from ..config import SYMBOLS, TeacherConfig, from_dict, load_json, to_dict
+from ..config import SYMBOLS, TeacherConfig, from_dict, to_dict
+from ..config import resolve_config as _resolve_config
 
 # Fields of TeacherConfig that describe training, not the network.
 TRAINING_FIELDS = ("learning_rate", "adam_beta1", "adam_beta2", "adam_epsilon", "warmup_epochs", "init_lr_scale",
@@ -71,29 +71,7 @@ PRESETS: dict[str, Callable[[], TeacherConfig]] = {"paper": TeacherConfig, "tiny
 def resolve_config(spec: str | TeacherConfig | None) -> TeacherConfig:
     """'paper' | 'tiny' | path to a JSON file (TeacherConfig fields, or one of our teacher checkpoints'
     config.json / its directory)."""
-    if spec is None:
-        return TeacherConfig()
-    if isinstance(spec, TeacherConfig):
-        return spec
-    if spec in PRESETS:
-        return PRESETS[spec]()
-    if not os.path.exists(spec):
-        raise FileNotFoundError(f"--config {spec}: not a preset ({', '.join(PRESETS)}) and no such file")
-    path = os.path.join(spec, "config.json") if os.path.isdir(spec) else spec
-    try:
-        data = load_json(path)
-    except ValueError as e:
-        raise ValueError(f"--config {path}: not valid JSON ({e})") from None
-    if isinstance(data, dict) and "kind" in data:  # a checkpoint's config.json
-        if data["kind"] != "teacher":
-            raise ValueError(f"--config {path}: a {data['kind']} checkpoint config, expected a teacher one")
-        data = data.get("model", {})
-    if not isinstance(data, dict):
-        raise ValueError(f"--config {path}: expected a JSON object of TeacherConfig fields")
-    try:
-        return from_dict(TeacherConfig, data)
-    except (TypeError, ValueError) as e:
-        raise ValueError(f"--config {path}: {e}") from None
+    return _resolve_config(TeacherConfig, spec, PRESETS, 'teacher')
 
 
 def noam_scale(epoch: int, warmup_epochs: int, init_scale: float) -> float:
@@ -761,11 +739,12 @@ def register(subparsers) -> None:
 
     q = subparsers.add_parser(
         "extract-durations", help="per-phoneme durations of every cached item from a trained teacher",
-        description="Run the teacher with teacher forcing over every item of CACHE_DIR, pick each frame's phoneme "
-                    "by a monotonic argmax (the previous frame's phoneme or the next one, as the reference), give "
-                    "never-attended phonemes 1 frame and trim the largest durations so that every item's "
-                    "durations sum to its frame count. Writes OUT_FILE (.npz, data.save_durations) and PNG plots "
-                    "of a few items' attention with the extracted alignment.")
+        description="Run the teacher with teacher forcing over every item of CACHE_DIR and turn its attention "
+                    "into durations that sum to each item's frame count: --method reference picks each frame's "
+                    "phoneme by a monotonic argmax (the previous frame's phoneme or the next one), gives "
+                    "never-attended phonemes 1 frame and trims the largest durations, as the reference does; "
+                    "--method viterbi takes the most likely monotonic path. Writes OUT_FILE (.npz, "
+                    "data.save_durations) and PNG plots of a few items' attention with the extracted alignment.")
     q.add_argument("teacher_ckpt", metavar="TEACHER_CKPT", help="teacher checkpoint directory (RUN_DIR/checkpoint)")
     q.add_argument("cache_dir", metavar="CACHE_DIR", help="preprocessed cache (speedyspeech-tf preprocess)")
     q.add_argument("out_file", metavar="OUT_FILE", help="durations file to write (.npz)")

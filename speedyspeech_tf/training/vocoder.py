@@ -26,10 +26,10 @@ import argparse
 import dataclasses
 import json
 import os
-import time
 from typing import Any, Callable
 
 from ..config import MelGANConfig, from_dict, load_json, to_dict
+from ..config import resolve_config as _resolve_config
 from ..data import Cache  # numpy only; TensorFlow is imported where it is used (fast --help)
 
 # Fields of MelGANConfig that describe training, not the networks: they may differ between an --init
@@ -59,29 +59,7 @@ PRESETS: dict[str, Callable[[], MelGANConfig]] = {"paper": MelGANConfig, "tiny":
 
 def resolve_config(spec: str | MelGANConfig | None) -> MelGANConfig:
     """'paper' | 'tiny' | path to a JSON file (MelGANConfig fields, or one of our checkpoints' config.json)."""
-    if spec is None:
-        return MelGANConfig()
-    if isinstance(spec, MelGANConfig):
-        return spec
-    if spec in PRESETS:
-        return PRESETS[spec]()
-    if not os.path.exists(spec):
-        raise FileNotFoundError(f"--config {spec}: not a preset ({', '.join(PRESETS)}) and no such file")
-    path = os.path.join(spec, "config.json") if os.path.isdir(spec) else spec
-    try:
-        data = load_json(path)
-    except ValueError as e:
-        raise ValueError(f"--config {path}: not valid JSON ({e})") from None
-    if isinstance(data, dict) and "kind" in data:  # a checkpoint's config.json
-        if data["kind"] != "melgan":
-            raise ValueError(f"--config {path}: a {data['kind']} checkpoint config, expected a MelGAN one")
-        data = data.get("model", {})
-    if not isinstance(data, dict):
-        raise ValueError(f"--config {path}: expected a JSON object of MelGANConfig fields")
-    try:
-        return from_dict(MelGANConfig, data)
-    except (TypeError, ValueError) as e:
-        raise ValueError(f"--config {path}: {e}") from None
+    return _resolve_config(MelGANConfig, spec, PRESETS, 'melgan', 'MelGAN')
 
 
 def architecture(cfg: MelGANConfig) -> dict:
