@@ -51,3 +51,16 @@ def mini_cache(ljspeech_mini, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("mini_cache") / "cache"
     preprocess(ljspeech_mini, out, workers=1, progress=False, log=None)
     return out
+
+
+@pytest.fixture(scope="session")
+def durations_file(mini_cache, tmp_path_factory) -> Path:
+    """Durations of mini_cache spread evenly over each item's phonemes (durations.uniform_durations): what the
+    student needs besides the cache when the test is not about extraction. Treat it as read-only."""
+    from speedyspeech_tf.data import load_cache, save_durations
+    from speedyspeech_tf.durations import uniform_durations
+
+    cache = load_cache(mini_cache)
+    path = tmp_path_factory.mktemp("durations") / "durations.npz"
+    save_durations(path, {i["id"]: uniform_durations(len(i["phonemes"]), i["frames"]) for i in cache.items})
+    return path

@@ -15,7 +15,7 @@ import soundfile as sf
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from speedyspeech_tf import cli, data  # noqa: E402
-from speedyspeech_tf.audio import load_wav, log_mel, standardize, to_teacher_scale  # noqa: E402
+from speedyspeech_tf.audio import standardize, to_teacher_scale  # noqa: E402
 from speedyspeech_tf.config import AudioConfig, ConfigMismatchError  # noqa: E402
 
 SILENCE = math.log(1e-5)

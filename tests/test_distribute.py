@@ -27,22 +27,6 @@ HELPERS = os.path.join(REPO, "tests", "dist_helpers")
 TINY_STUDENT = {"channels": 8, "encoder_dilations": [1], "decoder_dilations": [1], "batch_size": 2}
 
 
-def even_durations(num_phonemes: int, frames: int) -> np.ndarray:
-    bounds = np.arange(num_phonemes + 1) * frames // num_phonemes
-    return np.diff(bounds).astype(np.int32)
-
-
-@pytest.fixture(scope="module")
-def durations_file(mini_cache, tmp_path_factory):
-    """Durations spread evenly over each item's phonemes (what the student needs besides the cache)."""
-    from speedyspeech_tf.data import load_cache, save_durations
-
-    cache = load_cache(mini_cache)
-    path = tmp_path_factory.mktemp("durations") / "durations.npz"
-    save_durations(path, {i["id"]: even_durations(len(i["phonemes"]), i["frames"]) for i in cache.items})
-    return path
-
-
 def _env(**extra) -> dict:
     env = dict(os.environ, PYTHONPATH=REPO, TF_CPP_MIN_LOG_LEVEL="2")
     env.pop("TF_CONFIG", None)

@@ -24,27 +24,12 @@ import tensorflow as tf  # noqa: E402
 from speedyspeech_tf import cli  # noqa: E402
 from speedyspeech_tf.checkpoint import load_checkpoint, save_checkpoint  # noqa: E402
 from speedyspeech_tf.config import ConfigMismatchError, StudentConfig, load_json  # noqa: E402
-from speedyspeech_tf.training.common import (AtomicBackupAndRestore, RunDir, TrainingDivergedError,  # noqa: E402
+from speedyspeech_tf.training.common import (AtomicBackupAndRestore, RunDir,  # noqa: E402
                                              read_history)
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TINY_STUDENT = {"channels": 8, "encoder_dilations": [1], "decoder_dilations": [1], "batch_size": 2}
 TINY_CFG = StudentConfig(channels=8, encoder_dilations=(1,), decoder_dilations=(1,), batch_size=2)
-
-
-def even_durations(num_phonemes: int, frames: int) -> np.ndarray:
-    bounds = np.arange(num_phonemes + 1) * frames // num_phonemes
-    return np.diff(bounds).astype(np.int32)
-
-
-@pytest.fixture(scope="module")
-def durations_file(mini_cache, tmp_path_factory):
-    from speedyspeech_tf.data import load_cache, save_durations
-
-    cache = load_cache(mini_cache)
-    path = tmp_path_factory.mktemp("durations") / "durations.npz"
-    save_durations(path, {i["id"]: even_durations(len(i["phonemes"]), i["frames"]) for i in cache.items})
-    return path
 
 
 @pytest.fixture

@@ -32,12 +32,6 @@ SMALL = StudentConfig(channels=16, encoder_dilations=(1, 2), decoder_dilations=(
 MINIMAL = StudentConfig(channels=8, encoder_dilations=(1,), decoder_dilations=(1,), n_mels=12, batch_size=3)
 
 
-def even_durations(num_phonemes: int, frames: int) -> np.ndarray:
-    """Spread `frames` as evenly as possible over `num_phonemes` (the counts differ by at most 1, sum to frames)."""
-    bounds = np.arange(num_phonemes + 1) * frames // num_phonemes
-    return np.diff(bounds).astype(np.int32)
-
-
 def _numpy_batch(cfg, rng, plen=(9, 5, 7), max_d=4):
     plen = np.asarray(plen, np.int32)
     n = int(plen.max())
@@ -170,16 +164,6 @@ def test_clipping_on_one_device_matches_torch_and_handles_overflow():
 
 
 # ======================================================================================= training runs
-
-@pytest.fixture(scope="module")
-def durations_file(mini_cache, tmp_path_factory):
-    from speedyspeech_tf.data import load_cache, save_durations
-
-    cache = load_cache(mini_cache)
-    path = tmp_path_factory.mktemp("durations") / "durations.npz"
-    save_durations(path, {i["id"]: even_durations(len(i["phonemes"]), i["frames"]) for i in cache.items})
-    return path
-
 
 @pytest.fixture(scope="module")
 def init_ckpt(tmp_path_factory):

@@ -20,7 +20,7 @@ tf = pytest.importorskip("tensorflow")
 from speedyspeech_tf import cli  # noqa: E402
 from speedyspeech_tf.audio import destandardize, log_mel  # noqa: E402
 from speedyspeech_tf.checkpoint import load_checkpoint, save_checkpoint  # noqa: E402
-from speedyspeech_tf.config import ConfigMismatchError, MelGANConfig, StudentConfig  # noqa: E402
+from speedyspeech_tf.config import ConfigMismatchError, StudentConfig  # noqa: E402
 from speedyspeech_tf.data import load_cache, load_item, save_durations, split_items, vocoder_dataset  # noqa: E402
 from speedyspeech_tf.training.vocoder import (build_trainer, discriminator_loss_terms,  # noqa: E402
                                               generator_loss_terms, init_from, mean_score, student_mel_cache,
