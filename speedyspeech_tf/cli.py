@@ -28,6 +28,17 @@ class CLIError(Exception):
     """A user-facing error: printed as one line, exit code 2."""
 
 
+def positive_int(value: str) -> int:
+    """argparse `type` for counts (threads, frames, samples): an integer >= 1, else a usage error."""
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value!r}")
+    return n
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="speedyspeech-tf",

@@ -12,9 +12,9 @@ pipeline); this module holds the command and re-exports the main functions lazil
 """
 from __future__ import annotations
 
-import argparse
 import os
 
+from .cli import positive_int
 from .config import QUANTIZATIONS
 
 _API = {
@@ -36,16 +36,6 @@ def __getattr__(name):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def _positive(value: str) -> int:
-    try:
-        n = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value!r}") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value!r}")
-    return n
-
-
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "export", help="export the student and the vocoder to static-shape TFLite files",
@@ -62,12 +52,12 @@ def register(subparsers) -> None:
     p.add_argument("--calibration-cache", metavar="DIR",
                    help="preprocessed corpus cache (speedyspeech-tf preprocess) for int8 calibration and for the "
                         "accuracy evaluation; default: built-in sentences through the text front end")
-    p.add_argument("--calibration-samples", type=_positive, default=32, metavar="K",
+    p.add_argument("--calibration-samples", type=positive_int, default=32, metavar="K",
                    help="student inputs and vocoder windows used for int8 calibration (default 32)")
-    p.add_argument("--max-phonemes", type=_positive, metavar="N",
+    p.add_argument("--max-phonemes", type=positive_int, metavar="N",
                    help="phoneme slots of the student (default: config.ExportConfig, chosen from LJ Speech)")
-    p.add_argument("--max-frames", type=_positive, metavar="F", help="mel frame buffer of the student")
-    p.add_argument("--window", type=_positive, metavar="W", help="vocoder output frames per call (default 128)")
+    p.add_argument("--max-frames", type=positive_int, metavar="F", help="mel frame buffer of the student")
+    p.add_argument("--window", type=positive_int, metavar="W", help="vocoder output frames per call (default 128)")
     p.add_argument("--context", type=int, metavar="C",
                    help="vocoder context frames on each side (default: the generator's receptive field)")
     p.add_argument("--int8-student", choices=("decoder", "all", "dynamic"), default="decoder",

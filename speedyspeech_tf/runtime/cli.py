@@ -16,20 +16,11 @@ import json
 import os
 import sys
 
+from ..cli import positive_int
 from .interpreters import RUNTIME_CHOICES
 
 PROG = "speedyspeech-synth"
 USER_ERRORS = (ValueError, FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError)
-
-
-def _positive_int(value: str) -> int:
-    try:
-        n = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value!r}") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value!r}")
-    return n
 
 
 def _number(value: str) -> float:
@@ -57,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="OUT.wav",
                    help="output 16-bit PCM WAV file, or '-' to stream raw 16-bit little-endian mono PCM to "
                         "stdout window by window (sample rate from the model, 22050 Hz for LJ Speech)")
-    p.add_argument("--threads", type=_positive_int, default=1, metavar="N", help="interpreter threads (default 1)")
+    p.add_argument("--threads", type=positive_int, default=1, metavar="N", help="interpreter threads (default 1)")
     p.add_argument("--speed", type=_number, default=1.0, metavar="S",
                    help="speaking rate: 1.0 as trained, 2.0 twice as fast (default 1.0)")
     p.add_argument("--runtime", choices=RUNTIME_CHOICES, default="auto",
