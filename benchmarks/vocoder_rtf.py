@@ -53,7 +53,7 @@ def child(threads: int, frames: list[int], runs: int) -> dict:
     import numpy as np
 
     from speedyspeech_tf.config import MelGANConfig
-    from speedyspeech_tf.melgan import build_melgan
+    from speedyspeech_tf.models.melgan import build_melgan
 
     pth = os.path.join(SHARED, "reference", "melgan_seed0.pth")
     if os.path.exists(pth):

@@ -25,7 +25,7 @@ gives, for the Java tests to reproduce exactly. ASCII TSV; text fields are JSON 
   split    TEXT SENTENCES(JSON list)         split_sentences
   chunk    MAX_LEN IDS CHUNKS("|"-separated) chunk_ids
   halves   IDS HALVES("|"-separated | NONE)  runtime.synthesizer.split_in_two (overflow re-splits)
-  windows  T W C SPANS(";"-separated)        melgan_windows.plan_windows
+  windows  T W C SPANS(";"-separated)        models.windows.plan_windows
   vocode   T W C PIECES(";"-separated)       runtime Synthesizer.iter_vocode on mel[t] = t (hop 1, 1 mel band,
                                              silence -1) with a fake vocoder giving 1000 * mel + position: which
                                              window and samples each streamed piece comes from
@@ -567,7 +567,7 @@ def vectors_text(inputs: Inputs) -> tuple[str, set[str]]:
     import numpy as np
 
     from . import text
-    from .melgan_windows import plan_windows
+    from .models.windows import plan_windows
     from .runtime.synthesizer import split_in_two
     from .runtime.wav import float_to_pcm16
 

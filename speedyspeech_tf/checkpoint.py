@@ -25,9 +25,9 @@ WEIGHTS_NAME = "model.weights.h5"
 # kind -> (config class path, builder path). A builder takes the model config and returns a built
 # Keras model (weights created), ready for load_weights.
 MODEL_KINDS = {
-    "student": ("speedyspeech_tf.config:StudentConfig", "speedyspeech_tf.student:build_student"),
-    "teacher": ("speedyspeech_tf.config:TeacherConfig", "speedyspeech_tf.teacher:build_teacher"),
-    "melgan": ("speedyspeech_tf.config:MelGANConfig", "speedyspeech_tf.melgan:build_melgan"),
+    "student": ("speedyspeech_tf.config:StudentConfig", "speedyspeech_tf.models.student:build_student"),
+    "teacher": ("speedyspeech_tf.config:TeacherConfig", "speedyspeech_tf.models.teacher:build_teacher"),
+    "melgan": ("speedyspeech_tf.config:MelGANConfig", "speedyspeech_tf.models.melgan:build_melgan"),
 }
 
 

@@ -407,7 +407,7 @@ class ExportConfig:
     DIR/vocoder.tflite  mel float32 [1, W + 2C, n_mels] natural-log mel -> audio float32
                         [1, (W + 2C) * hop_length] in [-1, 1]: the audio of the WHOLE input window
                         (`vocoder_output` = "window"). Plan windows with
-                        speedyspeech_tf.melgan_windows.plan_windows(T, W, C) and keep samples
+                        speedyspeech_tf.models.windows.plan_windows(T, W, C) and keep samples
                         [(out_start - in_start) * hop, (out_end - in_start) * hop) of each call: that equals
                         synthesising the whole utterance at once. A mel shorter than W + 2C frames is padded
                         with `silence_log_mel` frames at the end (the reference appends silence frames too).

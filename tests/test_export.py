@@ -39,7 +39,7 @@ from speedyspeech_tf.exporting.pipeline import (Source, check_compatible, export
                                                 load_vocoder)
 from speedyspeech_tf.exporting.tflite import (ExportError, SignatureModel, check_model,  # noqa: E402
                                               convert_saved_model, inspect_model, interpreter_backends, smoke_run)
-from speedyspeech_tf.melgan_windows import default_context  # noqa: E402
+from speedyspeech_tf.models.windows import default_context  # noqa: E402
 
 TOL = 1e-4
 SILENCE = np.float32(-11.5129)
@@ -211,7 +211,7 @@ def test_student_tflite_matches_the_pytorch_reference(models, reference_dir, tmp
 
 
 def test_student_export_follows_the_models_positional_encoding_and_clips_speed(tmp_path):
-    from speedyspeech_tf.student import build_student
+    from speedyspeech_tf.models.student import build_student
 
     keras.utils.set_random_seed(1)
     cfg = StudentConfig(channels=8, encoder_dilations=(1, 2), decoder_dilations=(1, 2), positional_encoding="phoneme")
@@ -457,8 +457,8 @@ TINY_MELGAN = MelGANConfig(generator_channels=32, disc_channels=(4, 8, 16, 16, 1
 @pytest.fixture(scope="module")
 def tiny_checkpoints(tmp_path_factory):
     from speedyspeech_tf.checkpoint import save_checkpoint
-    from speedyspeech_tf.melgan import build_melgan
-    from speedyspeech_tf.student import build_student
+    from speedyspeech_tf.models.melgan import build_melgan
+    from speedyspeech_tf.models.student import build_student
 
     keras.utils.set_random_seed(0)
     root = tmp_path_factory.mktemp("tiny")

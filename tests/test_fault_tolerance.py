@@ -169,7 +169,7 @@ def _fail_midway(real_save):
 
 
 def test_a_crash_while_saving_a_checkpoint_leaves_the_previous_one_intact(tmp_path, monkeypatch):
-    from speedyspeech_tf.student import build_student
+    from speedyspeech_tf.models.student import build_student
 
     keras.utils.set_random_seed(0)
     model = build_student(TINY_CFG)
@@ -220,7 +220,7 @@ def test_a_crash_while_writing_a_backup_leaves_the_previous_one_intact(tmp_path,
 # ==================================================================================== configuration checks
 
 def test_checkpoints_carry_their_config_and_refuse_another(tmp_path):
-    from speedyspeech_tf.student import build_student
+    from speedyspeech_tf.models.student import build_student
 
     ckpt = tmp_path / "ckpt"
     save_checkpoint(build_student(TINY_CFG), ckpt, "student", TINY_CFG)

@@ -1,4 +1,4 @@
-"""Length regulator and positional encoding (speedyspeech_tf.layers) against plain numpy references."""
+"""Length regulator and positional encoding (speedyspeech_tf.models.layers) against plain numpy references."""
 from __future__ import annotations
 
 import os
@@ -9,7 +9,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from speedyspeech_tf.layers import (LengthRegulator, positional_encoding, positional_encoding_table,  # noqa: E402
+from speedyspeech_tf.models.layers import (LengthRegulator, positional_encoding, positional_encoding_table,  # noqa: E402
                                     regulate_length)
 
 C = 6

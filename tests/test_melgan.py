@@ -13,10 +13,10 @@ tf = pytest.importorskip("tensorflow")
 
 from speedyspeech_tf.checkpoint import load_checkpoint, save_checkpoint  # noqa: E402
 from speedyspeech_tf.config import ConfigMismatchError, MelGANConfig  # noqa: E402
-from speedyspeech_tf.melgan import (MelGAN, MelGANGenerator, MultiScaleDiscriminator,  # noqa: E402
+from speedyspeech_tf.models.melgan import (MelGAN, MelGANGenerator, MultiScaleDiscriminator,  # noqa: E402
                                     WeightNormConv1D, WeightNormConv1DTranspose, build_melgan,
                                     generate_windowed, iter_generate_windowed)
-from speedyspeech_tf.melgan_windows import default_context, generator_receptive_field, plan_windows  # noqa: E402
+from speedyspeech_tf.models.windows import default_context, generator_receptive_field, plan_windows  # noqa: E402
 from speedyspeech_tf.reference.melgan import import_melgan, run_melgan_reference  # noqa: E402
 
 TOL = 1e-4

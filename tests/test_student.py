@@ -1,4 +1,4 @@
-"""The SpeedySpeech student model (speedyspeech_tf.student): behaviour with tiny configurations.
+"""The SpeedySpeech student model (speedyspeech_tf.models.student): behaviour with tiny configurations.
 
 Reference parity with the authors' checkpoint is in test_reference.py.
 """
@@ -14,8 +14,8 @@ import pytest  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from speedyspeech_tf.config import StudentConfig  # noqa: E402
-from speedyspeech_tf.layers import ZeroPaddedConv1D  # noqa: E402
-from speedyspeech_tf.student import SpeedySpeechStudent, build_student  # noqa: E402
+from speedyspeech_tf.models.layers import ZeroPaddedConv1D  # noqa: E402
+from speedyspeech_tf.models.student import SpeedySpeechStudent, build_student  # noqa: E402
 
 TINY = StudentConfig(num_symbols=12, channels=8, n_mels=6, encoder_dilations=(1, 2), decoder_dilations=(1, 2, 4),
                      duration_kernel_sizes=(4, 3, 1))

@@ -1,4 +1,4 @@
-"""The duration extractor (speedyspeech_tf.teacher): behaviour with tiny configurations.
+"""The duration extractor (speedyspeech_tf.models.teacher): behaviour with tiny configurations.
 
 Reference parity with the authors' checkpoint is in test_reference.py.
 """
@@ -13,7 +13,7 @@ import pytest  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from speedyspeech_tf.config import TeacherConfig  # noqa: E402
-from speedyspeech_tf.teacher import build_teacher  # noqa: E402
+from speedyspeech_tf.models.teacher import build_teacher  # noqa: E402
 
 TINY = TeacherConfig(num_symbols=12, channels=8, hidden_channels=6, kernel_size=3, n_mels=5,
                      text_encoder_dilations=(1, 3), audio_encoder_dilations=(1, 3, 9), decoder_dilations=(1, 2),

@@ -197,7 +197,7 @@ def test_init_refuses_another_architecture(reference_dir, mini_cache, tmp_path):
 # --------------------------------------------------------------------------------------------- student mels
 
 def test_train_on_student_mels_from_our_checkpoint(trained, mini_cache, tmp_path):
-    from speedyspeech_tf.student import build_student
+    from speedyspeech_tf.models.student import build_student
 
     run, _, _, second = trained
     cache = load_cache(mini_cache)

@@ -8,7 +8,7 @@ Numbers (all on the same inputs for both sides):
 - vocoder: max / mean absolute error of the audio of each window vs the Keras generator, the SNR, and the
   log-spectral distance (dB) between the two;
 - windowed synthesis: the utterance vocoded window by window with the TFLite file, stitched as the runtime does
-  (melgan_windows.plan_windows), vs the Keras generator on the whole utterance at once.
+  (models.windows.plan_windows), vs the Keras generator on the whole utterance at once.
 """
 from __future__ import annotations
 
@@ -124,9 +124,9 @@ def compare_vocoder(run_tflite: Callable[[np.ndarray], np.ndarray], run_keras: C
 def stitch_windows(run_window: Callable[[np.ndarray], np.ndarray], mel: np.ndarray, window: int, context: int,
                    hop_length: int, silence: float = -11.5129) -> np.ndarray:
     """Vocode mel [T, n_mels] with a fixed-length vocoder (window + 2*context frames per call, audio of the
-    whole call returned) the way the runtime does: melgan_windows.plan_windows, keep each call's output span.
+    whole call returned) the way the runtime does: models.windows.plan_windows, keep each call's output span.
     A mel shorter than one call is padded with silence frames at the end."""
-    from ..melgan_windows import plan_windows
+    from ..models.windows import plan_windows
 
     mel = np.asarray(mel, np.float32)
     length = window + 2 * context
@@ -147,7 +147,7 @@ def compare_windowed(run_window: Callable[[np.ndarray], np.ndarray], run_whole: 
     """Stitched windowed synthesis (TFLite) vs whole-utterance synthesis (Keras), per utterance; mels longer
     than one window only."""
     max_err, sum_err, count, utterances, windows = 0.0, 0.0, 0, 0, 0
-    from ..melgan_windows import plan_windows
+    from ..models.windows import plan_windows
 
     for mel in mels:
         if mel.shape[0] <= window + 2 * context:

@@ -246,8 +246,8 @@ def write_vocoder_saved_model(generator, directory: str | os.PathLike, num_frame
 
 
 def receptive_context(config) -> int:
-    """Context frames each side that make windowed synthesis exact (melgan_windows.default_context)."""
-    from ..melgan_windows import default_context
+    """Context frames each side that make windowed synthesis exact (models.windows.default_context)."""
+    from ..models.windows import default_context
 
     return int(default_context(config))
 

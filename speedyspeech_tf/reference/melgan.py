@@ -113,7 +113,7 @@ def import_melgan(pth_or_dict, generator_only: bool = False):
     raises ValueError naming the first key that does not fit. `generator_only=True` accepts a checkpoint
     without `model_d` (the discriminator then keeps its fresh initial weights).
     """
-    from ..melgan import build_melgan  # TensorFlow only when actually importing
+    from ..models.melgan import build_melgan  # TensorFlow only when actually importing
     from .pth import load_pth
 
     if isinstance(pth_or_dict, (str, os.PathLike)):

@@ -259,7 +259,7 @@ def assign_state_dict(model, sd: "OrderedDict[str, np.ndarray]", weight_map, nam
 
 def import_student(pth_or_dict, config: StudentConfig | None = None):
     """Reference SpeedySpeech checkpoint -> (SpeedySpeechStudent with its weights, StudentConfig)."""
-    from ..student import build_student
+    from ..models.student import build_student
 
     sd, name = load_state_dict(pth_or_dict)
     if not any(k.startswith(("encoder.", "decoder.", "duration_predictor.")) for k in sd):
@@ -273,7 +273,7 @@ def import_student(pth_or_dict, config: StudentConfig | None = None):
 
 def import_teacher(pth_or_dict, config: TeacherConfig | None = None):
     """Reference DurationExtractor checkpoint -> (DurationExtractor with its weights, TeacherConfig)."""
-    from ..teacher import build_teacher
+    from ..models.teacher import build_teacher
 
     sd, name = load_state_dict(pth_or_dict)
     if not any(k.startswith("txt_encoder.") for k in sd):

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..config import ConfigMismatchError, ExportConfig, MelGANConfig, from_dict
-from ..melgan_windows import default_context
+from ..models.windows import default_context
 from .interpreters import load_interpreter
 
 

@@ -12,7 +12,7 @@ Pipeline (the authors' inference script, janvainer/speedyspeech code/inference.p
    frames == F and overflow == 1), the chunk is split in two (`split_in_two`, at punctuation or a space near
    the middle) and both halves are synthesised again.
 3. Vocoder, window by window: PAD_FRAMES (5) silence frames are appended to the chunk's mel (as the reference
-   appends 5 frames of -11.5129 before MelGAN), the windows are planned with melgan_windows.plan_windows(T + 5,
+   appends 5 frames of -11.5129 before MelGAN), the windows are planned with models.windows.plan_windows(T + 5,
    W, C) exactly as the exporter and melgan.generate_windowed plan them (W output frames, C context frames
    each side, windows shifted rather than padded at the utterance edges), each call's output span is kept,
    and the audio of the 5 appended frames is trimmed again, so a chunk of T frames gives exactly T * hop
@@ -33,7 +33,7 @@ from typing import Callable, Iterator, Sequence
 import numpy as np
 
 from ..config import SYMBOLS, ConfigMismatchError
-from ..melgan_windows import plan_windows
+from ..models.windows import plan_windows
 from ..text import PUNCTUATION_IDS, SPACE_ID, chunk_ids, split_sentences, text_to_ids
 from .model import ExportedModels
 

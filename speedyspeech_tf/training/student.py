@@ -80,7 +80,7 @@ def architecture(cfg: StudentConfig) -> dict:
 def make_student(cfg: StudentConfig, float32_outputs: bool = True):
     """A built SpeedySpeechStudent whose two output convolutions (mel, log durations) compute in float32 even
     under a mixed_float16 global policy (a no-op under float32)."""
-    from ..student import SpeedySpeechStudent
+    from ..models.student import SpeedySpeechStudent
 
     student = SpeedySpeechStudent(cfg)
     if float32_outputs:

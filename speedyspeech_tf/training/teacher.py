@@ -181,7 +181,7 @@ def _classes() -> dict[str, Any]:
     import numpy as np
     import tensorflow as tf
 
-    from ..teacher import DurationExtractor
+    from ..models.teacher import DurationExtractor
     from .common import keras_logs
 
     class NoamSchedule(keras.optimizers.schedules.LearningRateSchedule):

@@ -142,7 +142,7 @@ def _trainer_class():
     import keras
     import tensorflow as tf
 
-    from ..melgan import MelGAN
+    from ..models.melgan import MelGAN
     from .common import keras_logs
 
     class _MelGANTrainer(keras.Model):

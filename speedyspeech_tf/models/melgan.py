@@ -23,12 +23,12 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from .config import MelGANConfig
-from .melgan_windows import WindowSpan, default_context, generator_receptive_field, plan_windows
+from ..config import MelGANConfig
+from .windows import WindowSpan, default_context, generator_receptive_field, plan_windows
 
 
 def _config_from(keras_config: dict) -> MelGANConfig:
-    from .config import from_dict
+    from ..config import from_dict
     return from_dict(MelGANConfig, keras_config["config"])
 
 
@@ -306,7 +306,7 @@ class MelGANGenerator(keras.Model):
         return generator_receptive_field(self.config)
 
     def get_config(self):
-        from .config import to_dict
+        from ..config import to_dict
         return {"config": to_dict(self.config), "weight_norm": self.weight_norm, "name": self.name}
 
     @classmethod
@@ -387,7 +387,7 @@ class MultiScaleDiscriminator(keras.Model):
         return outputs
 
     def get_config(self):
-        from .config import to_dict
+        from ..config import to_dict
         return {"config": to_dict(self.config), "name": self.name}
 
     @classmethod
@@ -417,7 +417,7 @@ class MelGAN(keras.Model):
         return self.generator(mel, valid_frames=valid_frames, training=training)
 
     def get_config(self):
-        from .config import to_dict
+        from ..config import to_dict
         return {"config": to_dict(self.config), "name": self.name}
 
     @classmethod
@@ -486,7 +486,7 @@ def generate_windowed(generator: MelGANGenerator, mel, window: int = 64, context
     `fixed_length`, which pads such a mel to the full window length and masks it via `valid_frames`, so
     every call has the same static shape). `context` defaults to the generator's receptive field
     (`default_context`: 7 frames for the reference architecture), which makes the result exact; see
-    `speedyspeech_tf.melgan_windows` for the derivation and how the utterance edges are handled.
+    `speedyspeech_tf.models.windows` for the derivation and how the utterance edges are handled.
     """
     chunks = list(iter_generate_windowed(generator, mel, window=window, context=context,
                                          fixed_length=fixed_length))

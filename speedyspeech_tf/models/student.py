@@ -20,7 +20,7 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
-from .config import StudentConfig
+from ..config import StudentConfig
 from .layers import PaddedEmbedding, ResidualBlock, regulate_length
 
 
@@ -205,12 +205,12 @@ class SpeedySpeechStudent(keras.Model):
         return mel, durations, mel_lengths
 
     def get_config(self):
-        from .config import to_dict
+        from ..config import to_dict
         return {"config": to_dict(self.config), "name": self.name}
 
     @classmethod
     def from_config(cls, config):
-        from .config import from_dict
+        from ..config import from_dict
         return cls(from_dict(StudentConfig, config["config"]), name=config.get("name", "speedyspeech_student"))
 
 

@@ -1,7 +1,7 @@
 """Receptive field of the MelGAN generator and the window plan for windowed (streaming) vocoding.
 
 Pure Python (no TensorFlow, no numpy), so the TensorFlow-free runtime can plan the same windows as
-`speedyspeech_tf.melgan.generate_windowed`.
+`speedyspeech_tf.models.melgan.generate_windowed`.
 
 Why windowed synthesis can equal whole-utterance synthesis exactly
 ------------------------------------------------------------------
@@ -37,7 +37,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from .config import MelGANConfig
+from ..config import MelGANConfig
 
 
 def _ceil_div(a: int, b: int) -> int:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
-from .config import TeacherConfig
+from ..config import TeacherConfig
 from .layers import SQRT_HALF, GatedResidualBlock, PaddedEmbedding, positional_encoding
 
 # Added to the logits of masked phonemes: exp underflows to exactly 0 like the reference's -inf, and a row
@@ -260,12 +260,12 @@ class DurationExtractor(keras.Model):
         return out, weights, (enc_state, dec_state)
 
     def get_config(self):
-        from .config import to_dict
+        from ..config import to_dict
         return {"config": to_dict(self.config), "name": self.name}
 
     @classmethod
     def from_config(cls, config):
-        from .config import from_dict
+        from ..config import from_dict
         return cls(from_dict(TeacherConfig, config["config"]), name=config.get("name", "duration_extractor"))
 
 
