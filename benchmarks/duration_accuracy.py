@@ -21,9 +21,11 @@ voice's phone timings in DIR/phone_timings). The script
    table has no silence symbol: the first phoneme absorbs the leading silence by construction). A baseline
    spreads each item's frames evenly over its symbols.
 
-It prints a Markdown table and writes it, with the command and settings, into BENCHMARKS.md (--no-append: not):
-appended the first time, replaced (between its markers) by later runs. Rerunning with the same WORK_DIR resumes the
-training for another --minutes; the section reports the total (WORK_DIR/train_log.json).
+It prints a Markdown table and writes its section of BENCHMARKS.md (benchmarks/report.py; --no-append: not).
+Rerunning with the same WORK_DIR resumes the training for another --minutes. Every training run is recorded in
+WORK_DIR/train_log.json when it starts and again when it ends, also when it is interrupted (Ctrl-C: its time and
+"interrupted"); a run killed outright stays "running" with no time, and the section says its time is unknown.
+Epochs are counted from the run's history.jsonl, so they include every run.
 """
 from __future__ import annotations
 
@@ -31,7 +33,6 @@ import argparse
 import datetime
 import json
 import os
-import platform
 import shlex
 import sys
 import time
@@ -41,6 +42,7 @@ import numpy as np
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
+sys.path.insert(0, os.path.join(REPO, "benchmarks"))  # report.py
 
 
 def ensure_cache(corpus: str, cache: str) -> None:
@@ -80,8 +82,6 @@ def time_steps(cache_dir: str, config: str, batch: int, steps: int) -> dict:
             "steps_per_second": steps / seconds, "frames_per_second": frames / seconds, "mean_padded_frames": padded}
 
 
-BEGIN = "<!-- benchmarks/duration_accuracy.py: begin -->"
-END = "<!-- benchmarks/duration_accuracy.py: end -->"
 
 
 def compare(corpus: str, cache_dir: str, durations: dict, others: dict | None = None) -> dict:
@@ -181,6 +181,9 @@ def main(argv=None) -> int:
     from speedyspeech_tf.data import load_cache
     from speedyspeech_tf.training.teacher import extract_durations_to_file, resolve_config, train_teacher
 
+    from report import Machine, write_section
+
+    machine = Machine.start(threads="TensorFlow default (all cores)")
     os.makedirs(args.work, exist_ok=True)
     cache = os.path.join(args.work, "cache")
     ensure_cache(args.corpus, cache)
@@ -208,22 +211,39 @@ def main(argv=None) -> int:
             train_log = json.load(f)
     cmd = "python benchmarks/duration_accuracy.py " + " ".join(shlex.quote(a) for a in (argv or sys.argv[1:]))
     run_dir = os.path.join(args.work, "run")
-    if args.minutes > 0:
-        t0 = time.time()
-        run = train_teacher(cache, run_dir, config=cfg, steps_per_epoch=args.steps_per_epoch, epochs=100000,
-                            minutes=args.minutes, seed=args.seed, progress=False, plot_items=2)
-        steps = int(run["trainer"].optimizer.iterations.numpy()) if run["trainer"] is not None else None
-        train_log.append({"minutes": (time.time() - t0) / 60.0, "steps": steps, "epochs": run["completed_epochs"],
-                          "command": cmd})
-        with open(log_path, "w") as f:
-            json.dump(train_log, f, indent=2)
-    if not train_log:
-        raise SystemExit(f"{run_dir}: no training recorded in {log_path}; run with --minutes > 0 first")
+    from speedyspeech_tf.config import write_atomic
     from speedyspeech_tf.training.common import read_history
 
+    def save_log():
+        write_atomic(log_path, json.dumps(train_log, indent=2))
+
+    if args.minutes > 0:
+        t0 = time.time()
+        entry = {"command": cmd, "started": datetime.datetime.now().isoformat(timespec="seconds"),
+                 "status": "running", "minutes": None, "steps": None,
+                 "epochs_before": len(read_history(run_dir)) if os.path.isdir(run_dir) else 0}
+        train_log.append(entry)
+        save_log()  # a run killed outright stays "running": its time is then reported as unknown
+        try:
+            run = train_teacher(cache, run_dir, config=cfg, steps_per_epoch=args.steps_per_epoch, epochs=100000,
+                                minutes=args.minutes, seed=args.seed, progress=False, plot_items=2)
+            entry["status"] = "completed"
+            entry["steps"] = int(run["trainer"].optimizer.iterations.numpy()) if run["trainer"] is not None else None
+        except KeyboardInterrupt:
+            entry["status"] = "interrupted"
+            raise
+        finally:
+            entry["minutes"] = (time.time() - t0) / 60.0
+            entry["epochs_after"] = len(read_history(run_dir))
+            save_log()
+    if not train_log:
+        raise SystemExit(f"{run_dir}: no training recorded in {log_path}; run with --minutes > 0 first")
+
     history = read_history(run_dir)
-    steps, epochs = train_log[-1]["steps"], train_log[-1]["epochs"]
-    train_minutes = sum(r["minutes"] for r in train_log)
+    epochs = len(history)
+    steps = train_log[-1].get("steps") if train_log[-1].get("status", "completed") == "completed" else None
+    untimed = [r for r in train_log if r.get("minutes") is None]
+    train_minutes = sum(r["minutes"] for r in train_log if r.get("minutes") is not None)
 
     ckpt = os.path.join(run_dir, "checkpoint")
     t0 = time.time()
@@ -249,19 +269,23 @@ def main(argv=None) -> int:
     print(text)
 
     if not args.no_append:
-        cpu = platform.processor() or platform.machine()
         last = result["last_epoch"] or {}
-        runs = "; then ".join(f"`{r.get('command', cmd)}` ({r['minutes']:.0f} min{', resumed' if i else ''})"
-                              for i, r in enumerate(train_log))
+
+        def one_run(i, r):
+            took = "time unknown: killed" if r.get("minutes") is None else f"{r['minutes']:.0f} min"
+            return (f"`{r.get('command', cmd)}` ({r.get('status', 'completed')}, {took}"
+                    f"{', resumed' if i else ''})")
+
+        runs = "; then ".join(one_run(i, r) for i, r in enumerate(train_log))
+        total = (f"{train_minutes:.0f} min in the timed runs ({len(untimed)} run(s) killed without recording "
+                 "their time)" if untimed else f"{train_minutes:.0f} min in all")
         section = (
-            f"{BEGIN}\n## Teacher: duration accuracy against Festival phone timings "
-            f"({datetime.date.today().isoformat()})\n\n"
             f"Training: {runs}. Report: `{cmd}`. Corpus: `speedyspeech-tf make-demo-corpus CORPUS --sentences "
-            f"{len(extracted['durations'])} --voice festival` (CMU ARCTIC SLT HTS voice). CPU: {os.cpu_count()} "
-            f"cores ({cpu}), shared with other jobs, no GPU.\n\n"
+            f"{len(extracted['durations'])} --voice festival` (CMU ARCTIC SLT HTS voice), no GPU.\n\n"
             f"Teacher: {args.config} architecture, batch {args.batch_size}, learning-rate warm-up "
             f"{args.warmup_epochs} data epochs (reference: batch 64, 30), other settings as the reference; trained "
-            f"{train_minutes:.0f} min in all ({result['steps']} steps, {result['epochs']} epochs of one data pass; "
+            f"{total} ({result['steps'] if result['steps'] is not None else 'n/a'} steps in the last run, "
+            f"{result['epochs']} epochs of one data pass in the run's history; "
             f"last epoch: loss {last.get('loss', float('nan')):.4f}, l1 {last.get('l1', float('nan')):.4f}, val_l1 "
             f"{last.get('val_l1', float('nan')):.4f}). Phonemes never attended (given 1 frame): "
             f"{100 * result['unattended_share']:.1f} % with the reference rule, "
@@ -270,16 +294,11 @@ def main(argv=None) -> int:
             f"{extract_seconds:.0f} s. Of our "
             f"{comparison['our_phonemes']} phonemes, {comparison['matched_phones']} matched a voice phone of the "
             f"same name ({comparison['voice_phones']} non-silent voice phones). One frame = "
-            f"{comparison['frame_ms']:.1f} ms.\n\n{text}\n{END}\n")
-        path = os.path.join(REPO, "BENCHMARKS.md")
-        old = open(path, encoding="utf-8").read() if os.path.exists(path) else ""
-        if BEGIN in old and END in old:
-            new = old[:old.index(BEGIN)] + section + old[old.index(END) + len(END) + 1:]
-        else:
-            new = old + ("\n" if old and not old.endswith("\n\n") else "") + section
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(new)
-        print(f"wrote the section into {path}")
+            f"{comparison['frame_ms']:.1f} ms.\n\n{text}\n")
+        write_section("benchmarks/duration_accuracy.py", cmd, "Teacher: duration accuracy against Festival phone "
+                      "timings", section, machine=machine,
+                      weights=f"trained here ({args.config} teacher, {epochs} epochs)")
+        print("wrote its section of BENCHMARKS.md")
     return 0
 
 

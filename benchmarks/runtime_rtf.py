@@ -1,7 +1,8 @@
 """Real-time factor, first-audio latency and peak memory of the TensorFlow-free runtime (BENCHMARKS.md, "Runtime").
 
-    python benchmarks/runtime_rtf.py --work /tmp/rtf-bench                      # everything, appends to BENCHMARKS.md
-    python benchmarks/runtime_rtf.py --work /tmp/rtf-bench --runs 3 --no-append --quantizations float32
+    python benchmarks/runtime_rtf.py --work /tmp/rtf-bench                      # everything, writes its section
+    python benchmarks/runtime_rtf.py --work /tmp/rtf-bench --torch-python /work/torchvenv/bin/python  # + reference
+    python benchmarks/runtime_rtf.py --work /tmp/rtf-bench --quick --no-append  # one quantization, 1 run, no Keras
 
 What it does:
 1. Exports the student and the vocoder (default: the authors' reference checkpoints student_seed0.pth +
@@ -16,19 +17,20 @@ What it does:
    real-time factor (the runtime's time / audio duration, text -> float audio, WAV writing excluded),
    time to the first vocoder window's audio, student and vocoder time; and the process's peak RSS.
    Also: float32 at 1 thread without the XNNPACK delegate (the interpreter's builtin kernels).
-3. The Keras models (eager TensorFlow, the same chunks, mels and vocoder on each whole chunk at once, as the
-   authors' script does) on the same texts in a subprocess per thread count, for comparison.
-4. Prints a Markdown section (machine, command, tables, analysis) and appends it to BENCHMARKS.md.
-
-PyTorch and the authors' code are not installed here, so the reference implementation's speed is not
-re-measured; the section quotes the paper's figures (../shared/reference/README.md).
+3. The Keras models (graph mode: the student's inference and the generator with its weight norm folded, each
+   one tf.function; the same chunks, the vocoder on each whole chunk at once, as the authors' script does) on
+   the same texts in a subprocess per thread count, for comparison.
+4. With --torch-python PATH: the authors' PyTorch student + MelGAN (benchmarks/reference_rtf.py run by that
+   Python, which must have torch; nothing is installed) on the same chunks of the same texts, per thread
+   count, in the same run; the table gets a "reference PyTorch" row and every row an "x faster" column (the
+   reference's median RTF on the long text at the same thread count / the row's).
+5. Writes its section of BENCHMARKS.md (benchmarks/report.py: markers, machine, load before/after, versions).
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
-import platform
 import resource
 import statistics
 import subprocess
@@ -38,6 +40,7 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
+sys.path.insert(0, os.path.join(REPO, "benchmarks"))  # report.py
 SHARED = os.environ.get("SPEEDYSPEECH_SHARED", os.path.join(os.path.dirname(REPO), "shared"))
 QUANTIZATIONS = ("float32", "dynamic", "float16", "int8", "int8-dynstudent")
 # "int8-dynstudent": `export --quantize int8 --int8-student dynamic` (full-integer vocoder, dynamic-range student)
@@ -117,6 +120,13 @@ def child_keras(student_src: str, vocoder_src: str, threads: int, runs: int) -> 
 
     t0 = time.perf_counter()
     student, vocoder = load_student(student_src), load_vocoder(vocoder_src)
+    gen = vocoder.model
+    folded = hasattr(gen, "fold_weight_norm")
+    gen = gen.fold_weight_norm() if folded else gen  # as inference and export use it
+    infer = tf.function(lambda ids, n: student.model.infer(ids, n, speed=1.0),
+                        input_signature=[tf.TensorSpec([1, None], tf.int32), tf.TensorSpec([1], tf.int32)])
+    vocode = tf.function(lambda m: gen(m, training=False),
+                         input_signature=[tf.TensorSpec([1, None, student.config.n_mels], tf.float32)])
     load_s = time.perf_counter() - t0
     audio_cfg, export_cfg = AudioConfig(), ExportConfig()
     hop, silence = audio_cfg.hop_length, np.float32(audio_cfg.silence_log_mel)
@@ -131,13 +141,13 @@ def child_keras(student_src: str, vocoder_src: str, threads: int, runs: int) -> 
         for ids in chunks:
             t = time.perf_counter()
             x = tf.constant(np.array([ids + [0] * export_cfg.pad_symbols], np.int32))
-            mel, _, lengths = student.model.infer(x, tf.constant([len(ids)], tf.int32), speed=1.0)
+            mel, _, lengths = infer(x, tf.constant([len(ids)], tf.int32))
             T = int(lengths.numpy()[0])
             mel = mel.numpy()[0, :T] * audio_cfg.mel_std + audio_cfg.mel_mean
             mel = np.concatenate([mel, np.full((5, audio_cfg.n_mels), silence, np.float32)]).astype(np.float32)
             t_student += time.perf_counter() - t
             t = time.perf_counter()
-            audio = vocoder.model(tf.constant(mel[None]), training=False).numpy().reshape(-1)[:T * hop]
+            audio = vocode(tf.constant(mel[None])).numpy().reshape(-1)[:T * hop]
             t_vocoder += time.perf_counter() - t
             pieces.append(audio)
             frames.append(T)
@@ -151,7 +161,8 @@ def child_keras(student_src: str, vocoder_src: str, threads: int, runs: int) -> 
 
     import keras
 
-    out = {"load_seconds": load_s, "runtime": f"Keras {keras.__version__} on TensorFlow {tf.__version__} (eager)",
+    out = {"load_seconds": load_s, "runtime": f"Keras {keras.__version__} on TensorFlow {tf.__version__} (tf.function"
+                                              + (", weight norm folded)" if folded else ")"),
            "threads": threads,
            "quantization": "float32 (Keras)", "texts": {}}
     for name, text in TEXTS.items():
@@ -165,10 +176,18 @@ def child_keras(student_src: str, vocoder_src: str, threads: int, runs: int) -> 
     return out
 
 
-def run_child(args: list[str]) -> dict:
+def text_chunks(text: str) -> list[list[int]]:
+    """The symbol ids of each chunk the runtime would synthesise (its own front end and chunking)."""
+    from speedyspeech_tf.config import ExportConfig
+    from speedyspeech_tf.text import chunk_ids, split_sentences, text_to_ids
+
+    n = ExportConfig().max_text_symbols
+    return [list(map(int, c)) for s in split_sentences(text) for c in chunk_ids(text_to_ids(s), n)]
+
+
+def run_child(args: list[str], python: str = sys.executable, script: str = os.path.abspath(__file__)) -> dict:
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=REPO)
-    proc = subprocess.run([sys.executable, os.path.abspath(__file__)] + args, capture_output=True, text=True,
-                          env=env, cwd=REPO)
+    proc = subprocess.run([python, script] + args, capture_output=True, text=True, env=env, cwd=REPO)
     if proc.returncode != 0:
         raise RuntimeError(f"child {args} failed:\n{proc.stderr[-3000:]}")
     line = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")][-1]
@@ -214,31 +233,6 @@ def vocoder_macs_per_frame(vocoder_config: dict) -> float:
 
 # -------------------------------------------------------------------------------------------------- report
 
-def machine() -> str:
-    model = "unknown CPU"
-    flags = set()
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name") and model == "unknown CPU":
-                    model = line.split(":", 1)[1].strip()
-                if line.startswith("flags") and not flags:
-                    flags = set(line.split(":", 1)[1].split())
-    except OSError:
-        pass
-    simd = ", ".join(x for x in ("avx2", "fma", "avx512f", "avx512_vnni", "avx_vnni") if x in flags) or "none listed"
-    versions = []
-    for mod in ("ai_edge_litert", "tflite_runtime", "numpy"):
-        try:
-            from importlib.metadata import version
-
-            versions.append(f"{mod.replace('_', '-')} {version(mod.replace('_', '-'))}")
-        except Exception:  # noqa: BLE001
-            pass
-    return (f"{model} ({os.cpu_count()} cores visible, SIMD: {simd}), {platform.system()} {platform.machine()}, "
-            f"Python {platform.python_version()}, " + ", ".join(versions))
-
-
 def fmt(x, digits=3):
     return "n/a" if x is None or x != x else f"{x:.{digits}f}"
 
@@ -253,13 +247,13 @@ def both(t: dict, key: str, scale=None) -> str:
     return f"{f(t[key])} ({f(t.get(key + '_min'))})"
 
 
-def report(results: list[dict], keras: list[dict], exports: dict, extra: list[dict], args, load: tuple,
-           command: str) -> str:
-    lines = [f"## Runtime: text -> audio on the CPU (benchmarks/runtime_rtf.py, {time.strftime('%Y-%m-%d')})", "",
-             "```bash", command, "```", "",
-             f"Machine: {machine()}. Load average (1 min) {load[0]:.1f} before and {load[1]:.1f} after the runs "
-             "(other jobs shared the 2 cores; medians of "
-             f"{args.runs} runs after a warm-up run, one fresh process per row).", "",
+TITLE = "Runtime: text -> audio on the CPU"
+
+
+def report(results: list[dict], keras: list[dict], reference: list[dict], exports: dict, extra: list[dict],
+           args) -> str:
+    lines = [f"Medians of {args.runs} runs after a warm-up run, one fresh process per row (the load average in the "
+             "header says whether other jobs shared the cores).", "",
              "Models: the authors' reference checkpoints (student_seed0.pth, melgan_seed0.pth: **random weights**, the "
              "real architecture) exported with the defaults N = 176, F = 1152, W = 128, C = 7. The random student "
              "predicts about 4-5 frames per symbol where a trained LJ Speech voice gives about 6.5 "
@@ -270,21 +264,32 @@ def report(results: list[dict], keras: list[dict], exports: dict, extra: list[di
              + ". RTF = the runtime's own time (front end + student + vocoder + stitching, WAV writing excluded) / "
              "audio duration; first audio = from the call until the first vocoder window's audio is ready; "
              "student / vocoder = their interpreter time for the whole text; memory = peak RSS of the process "
-             "(interpreter, both models, front end).", ""]
-    head = ("| model | threads | RTF short / medium / long, median (min) | first audio ms short / medium / long, "
-            "median (min) | student ms (long) | vocoder ms (long) | audio s (long) | peak RSS MB |")
-    lines += [head, "|---|---|---|---|---|---|---|---|"]
+             "(interpreter, both models, front end). Student ms per chunk = the student's time on the long text / "
+             "its chunks (the TFLite student always runs over all F frames, so its cost is per chunk). x faster = "
+             "the reference PyTorch implementation's median RTF on the long text at the same thread count / the "
+             "row's (n/a without --torch-python). The reference row's time excludes the text front end (it gets "
+             "our symbol ids; ~0.3 ms per sentence).", ""]
+    head = ("| model | threads | RTF short / medium / long, median (min) | x faster than the reference (long) | "
+            "first audio ms short / medium / long, median (min) | student ms per chunk (long), median (min) | "
+            "vocoder ms (long) | audio s (long) | peak RSS MB |")
+    lines += [head, "|---|---|---|---|---|---|---|---|---|"]
+    ref_rtf = {r["threads"]: r["texts"]["long"]["rtf"] for r in reference}
 
     def row(label, r):
         t = r["texts"]
-        lines.append(f"| {label} | {r['threads']} | " + " / ".join(both(t[k], 'rtf') for k in TEXTS) + " | "
+        chunks = max(t["long"]["chunks"], 1)
+        per_chunk = {k: t["long"][k] / chunks for k in ("student_seconds", "student_seconds_min")}
+        faster = f"{ref_rtf[r['threads']] / t['long']['rtf']:.1f}x" if r["threads"] in ref_rtf else "n/a"
+        lines.append(f"| {label} | {r['threads']} | " + " / ".join(both(t[k], 'rtf') for k in TEXTS) + f" | {faster} | "
                      + " / ".join(both(t[k], 'first_audio_seconds', 'ms') for k in TEXTS) + f" | "
-                     f"{both(t['long'], 'student_seconds', 'ms')} | {both(t['long'], 'vocoder_seconds', 'ms')} | "
+                     f"{both(per_chunk, 'student_seconds', 'ms')} | {both(t['long'], 'vocoder_seconds', 'ms')} | "
                      f"{t['long']['audio_seconds']:.2f} | {r['peak_rss_mb']:.0f} |")
 
     for r in results:
         row(f"TFLite {r['quantization']} ({r['runtime']}{'' if r['xnnpack'] else ', no XNNPACK'})", r)
     for r in keras:
+        row(r["runtime"] + ", float32", r)
+    for r in reference:
         row(r["runtime"] + ", float32", r)
     if extra:
         lines += ["", f"Vocoder window size ({args.window_quantization}, 1 thread; C = 7 context frames each side, "
@@ -342,10 +347,10 @@ def report(results: list[dict], keras: list[dict], exports: dict, extra: list[di
                   f"{both(best_rtf['texts']['medium'], 'rtf')}); best first audio for the ten-word sentence "
                   f"{both(best_first['texts']['short'], 'first_audio_seconds', 'ms')} ms ({label(best_first)}, of "
                   f"which the student {both(best_first['texts']['short'], 'student_seconds', 'ms')} ms)."]
-    lines += ["", "The reference implementation (PyTorch) is not installed here, so its speed was not re-measured; "
-              "the paper reports, for 9.72 s of audio at batch 1 on an i5-6300HQ CPU (4 cores): 0.105 s spectrogram "
-              "+ 1.702 s MelGAN (RTF 0.186, 5.4x real time), and on a GTX 960M GPU 0.032 s + 0.165 s "
-              "(../shared/reference/README.md).", ""]
+    lines += ["", "The paper reports, for 9.72 s of audio at batch 1 on an i5-6300HQ CPU (4 cores): 0.105 s "
+              "spectrogram + 1.702 s MelGAN (RTF 0.186, 5.4x real time), and on a GTX 960M GPU 0.032 s + 0.165 s "
+              "(../shared/reference/README.md)" + ("; the reference row above is the authors' code re-measured "
+              "here." if reference else "; run with --torch-python to re-measure the authors' code here."), ""]
     return "\n".join(lines) + "\n"
 
 
@@ -362,7 +367,13 @@ def main(argv=None) -> int:
                    help="extra vocoder window sizes W to export and time at 1 thread (default 32 64 256)")
     p.add_argument("--window-quantization", choices=QUANTIZATIONS, default="int8-dynstudent")
     p.add_argument("--no-keras", action="store_true", help="skip the Keras comparison")
-    p.add_argument("--no-append", action="store_true", help="print only; do not append to BENCHMARKS.md")
+    p.add_argument("--torch-python", metavar="PATH",
+                   help="a Python with torch (CPU): also time the authors' PyTorch code (benchmarks/reference_rtf.py)")
+    p.add_argument("--reference-code", default=os.path.join(SHARED, "reference", "code"),
+                   help="the authors' code directory (for --torch-python)")
+    p.add_argument("--quick", action="store_true",
+                   help="a smoke run: float32 only, 1 thread, 1 run, no extra windows, no Keras")
+    p.add_argument("--no-append", action="store_true", help="print only; do not write BENCHMARKS.md")
     p.add_argument("--benchmarks-md", default=os.path.join(REPO, "BENCHMARKS.md"))
     # internal: one measurement per process
     p.add_argument("--child-runtime", metavar="MODEL_DIR", help=argparse.SUPPRESS)
@@ -380,6 +391,13 @@ def main(argv=None) -> int:
 
     from tqdm import tqdm
 
+    from report import Machine, write_section
+
+    if args.quick:
+        args.quantizations, args.threads, args.runs, args.windows, args.no_keras = ["float32"], [1], 1, [], True
+    if args.torch_python and not os.path.isfile(args.torch_python):
+        print(f"error: --torch-python {args.torch_python}: no such file", file=sys.stderr)
+        return 2
     command = "python benchmarks/runtime_rtf.py " + " ".join(sys.argv[1:] if argv is None else argv)
     os.makedirs(args.work, exist_ok=True)
     exports = {q: export(args.work, args.student, args.vocoder, q, None, True, args.calibration_cache)
@@ -387,13 +405,13 @@ def main(argv=None) -> int:
     windows = [w for w in args.windows if w != 128]
     window_exports = {w: export(args.work, args.student, args.vocoder, args.window_quantization, w, False,
                                 args.calibration_cache) for w in windows}
-    load_before = os.getloadavg()[0]
+    machine = Machine.start(threads=" and ".join(map(str, args.threads)))
     jobs = [(q, t, True) for q in args.quantizations for t in args.threads]
     if "float32" in args.quantizations:
         jobs.append(("float32", 1, False))
     results, extra, keras = [], [], []
-    bar = tqdm(total=len(jobs) + len(window_exports) + (0 if args.no_keras else len(args.threads)),
-               desc="measuring", unit="config")
+    bar = tqdm(total=len(jobs) + len(window_exports) + (0 if args.no_keras else len(args.threads))
+               + (len(args.threads) if args.torch_python else 0), desc="measuring", unit="config")
     for q, t, xnn in jobs:
         cmd = ["--child-runtime", exports[q], "--threads", str(t), "--runs", str(args.runs)]
         results.append(dict(run_child(cmd + ([] if xnn else ["--no-xnnpack"])), quantization=q))
@@ -412,16 +430,28 @@ def main(argv=None) -> int:
             keras.append(run_child(["--child-keras", "--threads", str(t), "--runs", str(args.runs),
                                     "--student", args.student, "--vocoder", args.vocoder]))
             bar.update(1)
+    reference = []
+    if args.torch_python:
+        ids_path = os.path.join(args.work, "reference_ids.json")
+        with open(ids_path, "w") as f:
+            json.dump({"texts": {k: text_chunks(v) for k, v in TEXTS.items()}}, f)
+        for t in args.threads:
+            reference.append(run_child(["--ids", ids_path, "--threads", str(t), "--runs", str(args.runs),
+                                        "--student", args.student, "--melgan", args.vocoder,
+                                        "--code", args.reference_code],
+                                       python=args.torch_python,
+                                       script=os.path.join(REPO, "benchmarks", "reference_rtf.py")))
+            bar.update(1)
     bar.close()
     assert not any(r.get("tensorflow_imported") for r in results), "the runtime imported TensorFlow"
-    text = report(results, keras, exports, extra, args, (load_before, os.getloadavg()[0]), command)
+    text = report(results, keras, reference, exports, extra, args)
     print(text)
     if not args.no_append:
-        with open(args.benchmarks_md, "a", encoding="utf-8") as f:
-            f.write("\n" + text)
-        print(f"appended to {args.benchmarks_md}", file=sys.stderr)
+        write_section("benchmarks/runtime_rtf.py", command, TITLE, text, machine=machine,
+                      weights="random (the authors' student_seed0.pth, melgan_seed0.pth)", path=args.benchmarks_md)
+        print(f"wrote its section of {args.benchmarks_md}", file=sys.stderr)
     with open(os.path.join(args.work, "results.json"), "w") as f:
-        json.dump({"runtime": results, "windows": extra, "keras": keras}, f, indent=1)
+        json.dump({"runtime": results, "windows": extra, "keras": keras, "reference": reference}, f, indent=1)
     return 0
 
 

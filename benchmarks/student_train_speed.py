@@ -13,10 +13,8 @@ The first --warmup steps (graph tracing) are not timed. Prints a table and appen
 from __future__ import annotations
 
 import argparse
-import datetime
 import math
 import os
-import platform
 import sys
 import time
 
@@ -81,14 +79,17 @@ def main(argv=None) -> int:
     ap.add_argument("--warmup", type=int, default=2, help="untimed first steps (tracing; default 2)")
     ap.add_argument("--phonemes", type=int, default=100, help="phonemes of the longest item (default 100)")
     ap.add_argument("--frames", type=int, default=600, help="mel frames of the longest item (default 600)")
-    ap.add_argument("--no-append", action="store_true", help="print only, do not append to BENCHMARKS.md")
+    ap.add_argument("--no-append", action="store_true", help="print only, do not write BENCHMARKS.md")
     args = ap.parse_args(argv)
     if args.steps < 1 or args.warmup < 1 or min(args.batch_sizes) < 1:
         ap.error("--steps, --warmup and batch sizes must be >= 1")
 
     import tensorflow as tf
 
-    load_before = os.getloadavg()[0]
+    sys.path.insert(0, os.path.join(REPO, "benchmarks"))
+    from report import Machine, write_section
+
+    machine = Machine.start(threads="TensorFlow default (all cores)")
     rows = []
     for b in args.batch_sizes:
         r = measure(b, args.steps, args.warmup, args.phonemes, args.frames)
@@ -96,24 +97,14 @@ def main(argv=None) -> int:
               flush=True)
         rows.append(r)
 
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as f:
-            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    cmd = "python benchmarks/student_train_speed.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    cmd = "python benchmarks/student_train_speed.py " + " ".join(
+        a for a in (argv if argv is not None else sys.argv[1:]) if a != "--no-append")
     lines = [
-        f"## Student training speed ({datetime.date.today().isoformat()})",
-        "",
         f"Full (paper) student, {rows[0]['params']:,} trainable parameters, float32, default strategy (one "
-        f"replica); {cpu}, {os.cpu_count()} logical CPUs, TensorFlow {tf.__version__}. Synthetic LJ-Speech-shaped "
+        f"replica), TensorFlow {tf.__version__}. Synthetic LJ-Speech-shaped "
         f"batches: longest item {args.phonemes} phonemes / {args.frames} frames (others 90-100 %), the real "
         f"train_step (L1 + SSIM + duration loss, clipping, Adam). {args.steps} timed steps after {args.warmup} "
-        f"untimed (tracing). 1-min load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after (other "
-        "processes on these cores slow the numbers down).",
-        "",
-        f"Command: `{cmd.strip()}`",
+        "untimed (tracing). Other processes on these cores (see the load average) slow the numbers down.",
         "",
         "| batch | s / step | steps / s | mel frames / s | first steps incl. tracing (s) | LJ Speech epoch (h) |",
         "|------:|---------:|----------:|---------------:|------------------------------:|--------------------:|",
@@ -128,13 +119,9 @@ def main(argv=None) -> int:
     print()
     print(table)
     if not args.no_append:
-        path = os.path.join(REPO, "BENCHMARKS.md")
-        new = not os.path.exists(path)
-        with open(path, "a", encoding="utf-8") as f:
-            if new:
-                f.write("# Benchmarks\n\n")
-            f.write("\n" + table)
-        print(f"appended to {path}")
+        write_section("benchmarks/student_train_speed.py", cmd.strip(), "Student training speed", table,
+                      machine=machine, weights="random (initialisation; speed does not depend on the values)")
+        print("wrote its section of BENCHMARKS.md")
     return 0
 
 

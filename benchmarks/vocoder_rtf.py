@@ -1,6 +1,6 @@
 """Real-time factor of the full-size Keras MelGAN generator on this CPU (BENCHMARKS.md, "Keras MelGAN vocoder").
 
-    python benchmarks/vocoder_rtf.py                          # 1 and 2 threads, 3 lengths, appends to BENCHMARKS.md
+    python benchmarks/vocoder_rtf.py                          # 1 and 2 threads, 3 lengths, writes its section
     python benchmarks/vocoder_rtf.py --runs 3 --rounds 1 --frames 86 431 --no-append
 
 What it does: for each thread count, a fresh subprocess (TensorFlow's thread pools are fixed once it starts) sets
@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -30,17 +29,6 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 SHARED = os.environ.get("SPEEDYSPEECH_SHARED", os.path.join(os.path.dirname(REPO), "shared"))
 SAMPLE_RATE, HOP = 22050, 256
-
-
-def _cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 # ------------------------------------------------------------------------------------------------------- child
@@ -120,10 +108,7 @@ def markdown(results: dict[int, list[dict]], args, loads: list[float], command: 
     rows = summarise(results, args.frames)
     busy = max(loads) > 2.5
     lines = [
-        "## Keras MelGAN vocoder: real-time factor on the CPU",
-        "",
-        f"Made with `{command}` on {time.strftime('%Y-%m-%d')}: {_cpu_model()}, **2 cores**, no GPU, TensorFlow "
-        f"{first['tf']}; paper-size generator (4.5 M parameters as g and v; 80 mel channels, hop 256), weights "
+        f"TensorFlow {first['tf']}, no GPU; paper-size generator (4.5 M parameters as g and v; 80 mel channels, hop 256), weights "
         f"{first['weights']}, real log-mel frames of LJ001-0001, batch 1, intra-op = inter-op threads; per "
         f"configuration {args.rounds} round(s) x (1 warm-up + {args.runs} calls), the thread counts taking turns. "
         "RTF = median wall seconds / seconds of audio (below 1 is faster than real time); CPU s = median process "
@@ -166,7 +151,7 @@ def main(argv=None) -> int:
     p.add_argument("--runs", type=int, default=5, help="timed calls per length and round (default 5)")
     p.add_argument("--rounds", type=int, default=2,
                    help="times each thread count runs, taking turns, in a fresh process (default 2)")
-    p.add_argument("--no-append", action="store_true", help="print only; do not append to BENCHMARKS.md")
+    p.add_argument("--no-append", action="store_true", help="print only; do not write BENCHMARKS.md")
     p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if min(args.runs, args.rounds, *args.frames, *args.threads) < 1:
@@ -174,6 +159,10 @@ def main(argv=None) -> int:
     if args.child:
         print(json.dumps(child(args.threads[0], args.frames, args.runs)))
         return 0
+    sys.path.insert(0, os.path.join(REPO, "benchmarks"))
+    from report import Machine, write_section
+
+    machine = Machine.start(threads=" and ".join(map(str, args.threads)) + " (intra-op = inter-op)")
     loads = [os.getloadavg()[0]]
     results: dict[int, list[dict]] = {n: [] for n in args.threads}
     for r in range(args.rounds):
@@ -186,10 +175,9 @@ def main(argv=None) -> int:
     text = markdown(results, args, loads, command.strip())
     print(text)
     if not args.no_append:
-        path = os.path.join(REPO, "BENCHMARKS.md")
-        with open(path, "a", encoding="utf-8") as f:
-            f.write("\n" + text)
-        print(f"appended to {path}", file=sys.stderr)
+        write_section("benchmarks/vocoder_rtf.py", command.strip(), "Keras MelGAN vocoder: real-time factor on the "
+                      "CPU", text, machine=machine, weights=f"random ({next(iter(results.values()))[0]['weights']})")
+        print("wrote its section of BENCHMARKS.md", file=sys.stderr)
     return 0
 
 

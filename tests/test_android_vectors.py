@@ -1,4 +1,4 @@
-"""The Android core's shared test vectors are current, and the front-end assets hold what text.py uses.
+"""The Android core's shared test vectors are current, and the front-end assets hold what the front end (speedyspeech_tf/text/) uses.
 
 The vectors (android_demo/core/src/test/resources/vectors.tsv + sidecar files) are regenerated in memory from the
 inputs stored in the file itself, so this test needs nothing outside the repository. Regenerate with
@@ -50,7 +50,7 @@ def test_vectors_are_current(stored):
 
 def test_vector_inputs_are_the_projects_sentences(stored):
     """The stored sentences are the project's own generators' (plus the LJ Speech sample), so a change of a table in
-    text.py or of the sentence generators shows up here as stale vectors."""
+    the front end or of the sentence generators shows up here as stale vectors."""
     inputs = A.parse_vectors(stored)
     own = [(src, s) for src, s in inputs.sentences if not src.startswith("lj:")]
     assert own == A.project_sentences(), f"the project's sentences changed: {REGENERATE}"
@@ -101,11 +101,11 @@ def test_dict_rows_need_no_network_and_no_tagger(stored):
                     assert " ".join(map(str, T.text_to_ids(json.loads(r[3])))) == r[5], r[3]
         finally:
             T.set_pos_tagger(None)
-    cmu = T._cmu()
+    cmu = T.cmu_dict()
     for r in rows:
         if r[1] != "oov":
             continue
-        words = [t.lower() for t in T._tokens(T.normalize_text(json.loads(r[3]))) if re.fullmatch(r"[A-Za-z']+", t)]
+        words = [t.lower() for t in T.tokenize(T.normalize_text(json.loads(r[3]))) if re.fullmatch(r"[A-Za-z']+", t)]
         assert any(A.word_route(w)[0] == "oov" for w in words), r[3]
         assert any(w.strip("'") not in cmu for w in words)
 
@@ -118,17 +118,19 @@ def test_word_route_follows_word_pronunciation(stored, monkeypatch):
     for line in stored.splitlines():
         if line.startswith("ids\t"):
             text_ = json.loads(line.split("\t")[3])
-            words |= {t.lower() for t in T._tokens(T.normalize_text(text_)) if re.fullmatch(r"[A-Za-z']+", t)}
+            words |= {t.lower() for t in T.tokenize(T.normalize_text(text_)) if re.fullmatch(r"[A-Za-z']+", t)}
     routes = {w: A.word_route(w) for w in sorted(words)}
     assert {r for r, _ in routes.values()} == {"dict", "oov"}
     full = {w: T.word_pronunciation(w) for w in words}
-    cmu = T._cmu()
+    cmu = T.cmu_dict()
 
     class NoNetwork:
         def predict(self, letters):
             raise LookupError(letters)
 
-    monkeypatch.setattr(T, "_oov_model", lambda: NoNetwork())
+    from speedyspeech_tf.text import lexicon
+
+    monkeypatch.setattr(lexicon, "oov_model", lambda: NoNetwork())
     try:
         for w, (route, keys) in routes.items():
             T.word_pronunciation.cache_clear()
@@ -136,9 +138,9 @@ def test_word_route_follows_word_pronunciation(stored, monkeypatch):
                 with pytest.raises(LookupError):
                     T.word_pronunciation(w)
                 continue
-            monkeypatch.setattr(T, "_cmu", lambda keys=keys: {k: cmu[k] for k in keys})
+            monkeypatch.setattr(lexicon, "cmu_dict", lambda keys=keys: {k: cmu[k] for k in keys})
             assert T.word_pronunciation(w) == full[w], w
-            monkeypatch.setattr(T, "_cmu", lambda: cmu)
+            monkeypatch.setattr(lexicon, "cmu_dict", lambda: cmu)
     finally:
         T.word_pronunciation.cache_clear()
 
@@ -157,7 +159,7 @@ def test_write_assets(tmp_path):
     lines = gzip.decompress((d / A.LEXICON_FILE).read_bytes()).decode("utf-8").splitlines()
     header, entries = lines[0], dict(line.split("\t") for line in lines[1:])
     assert header == f"{A.LEXICON_HEADER} 1 {len(entries)}"
-    cmu = T._cmu()
+    cmu = T.cmu_dict()
     assert len(entries) > 120_000
     for w in ("hello", "u.s.", "o'clock", "read", "a", "zulu"):
         assert entries[w] == " ".join(cmu[w][0]), w
@@ -165,9 +167,9 @@ def test_write_assets(tmp_path):
     phonemes = set(SYMBOLS[2:72])
     assert all(p in phonemes for pron in entries.values() for p in pron.split())
 
-    # homographs: text.py's table, corrections included
+    # homographs: the front end's table, corrections included
     hom = (d / A.HOMOGRAPHS_FILE).read_text().splitlines()
-    table = T._homographs()
+    table = T.homograph_table()
     assert hom[0] == f"{A.HOMOGRAPHS_HEADER} 1 {len(table)}"
     read = next(line for line in hom if line.startswith("read|"))
     assert read == "read|R EH1 D|R IY1 D|VBD,VBN"
@@ -176,7 +178,7 @@ def test_write_assets(tmp_path):
     raw = (d / A.G2P_FILE).read_bytes()
     assert raw.startswith(A.G2P_HEADER)
     pos = len(A.G2P_HEADER)
-    npz = np.load(os.path.join(T._g2p_en_dir(), "checkpoint20.npz"))
+    npz = np.load(os.path.join(T.g2p_en_dir(), "checkpoint20.npz"))
     for name in A.G2P_ARRAYS:
         (n,) = struct.unpack_from("<i", raw, pos)
         pos += 4

@@ -129,9 +129,12 @@ def test_auto_falls_back_when_tfio_op_fails(lj_wav, monkeypatch):
             def AudioIOTensor(path):
                 raise RuntimeError("op failed")
 
+    expected, _ = load_wav(lj_wav, backend="tfio")  # before the op breaks
     monkeypatch.setattr(audio, "_tfio", lambda: Broken)
-    y, _ = load_wav(lj_wav, backend="auto")
-    assert len(y) == 212893
+    y, rate = load_wav(lj_wav, backend="auto")
+    # the fallback decodes the same samples (not just as many: a wrong scale, dtype or channel mix would differ)
+    assert rate == 22050 and len(y) == len(expected) == 212893
+    np.testing.assert_allclose(y, expected, atol=1e-6)
     with pytest.raises(AudioError, match="op failed"):
         load_wav(lj_wav, backend="tfio")
 

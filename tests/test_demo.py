@@ -1,4 +1,5 @@
-"""The demo end to end in a tiny configuration: every artefact exists and agrees with the others."""
+"""`demo --train` end to end in a tiny configuration (every artefact exists and agrees with the others), and the
+quick demo with the bundled voice."""
 from __future__ import annotations
 
 import json
@@ -42,6 +43,13 @@ def test_every_artefact_exists(demo_run):
     for p in (out / "plots").glob("*.png"):
         assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert set(report["steps"]) >= set(demo.STEPS[:-1])
+    # synthesis goes through the pretrained HiFi-GAN, and the report says what the recogniser heard
+    cfg = json.loads((out / "model" / "config.json").read_text())
+    assert "hifigan" in json.dumps(cfg.get("vocoder_config", {})).lower() or "hifigan" in str(cfg.get("vocoder_source"))
+    syn = report["steps"]["synthesize"]
+    if "wer" in syn:
+        assert 0.0 <= syn["wer"] and isinstance(syn["recognised"], str)
+        assert "word error rate" in (out / "report.md").read_text()
 
 
 def test_wav_agrees_with_frames_and_config(demo_run):

@@ -41,6 +41,7 @@ def tiny_config_file(tmp_path):
 
 # ==================================================================================================== kill -9
 
+@pytest.mark.slow
 def test_kill_9_mid_run_and_rerun_resumes_with_the_optimizer_state(mini_cache, durations_file, tiny_config_file,
                                                                    tmp_path):
     run = tmp_path / "run"
@@ -88,6 +89,7 @@ def test_kill_9_mid_run_and_rerun_resumes_with_the_optimizer_state(mini_cache, d
 
 # ======================================================================================================== NaN
 
+@pytest.mark.slow
 def test_nan_loss_stops_naming_the_step_and_keeps_the_last_good_backup(mini_cache, durations_file,
                                                                        tiny_config_file, tmp_path, monkeypatch,
                                                                        capsys):
@@ -139,6 +141,7 @@ def broken_cache(mini_cache, tmp_path):
 
 
 @pytest.mark.parametrize("damage", ["truncated", "missing"])
+@pytest.mark.slow
 def test_corrupt_or_missing_cache_file_is_named_in_one_line(broken_cache, durations_file, tiny_config_file,
                                                             tmp_path, capsys, damage):
     """A truncated validation mel (met while the validation set is counted, before training) and a missing
@@ -250,23 +253,60 @@ def test_a_run_directory_refuses_other_settings_and_the_history_survives_a_cut_l
     assert read_history(run.root) == [{"epoch": 1, "loss": 3.0}, {"epoch": 2, "loss": 2.4}]
 
 
-def test_time_budget_stops_inside_a_long_epoch_and_the_epoch_end_still_saves(tmp_path):
-    """--minutes is kept even when one epoch is longer than the budget: fit stops after the batch that used it
-    up, and the epoch's end (history row, backup) still runs."""
-    from speedyspeech_tf.training.common import History, TimeBudget, read_history
+class FakeClock:
+    """A clock that moves only when a batch 'takes' time: TimeBudget's decisions without wall-clock races."""
 
-    class Slow(keras.callbacks.Callback):
-        def on_train_batch_end(self, batch, logs=None):
-            time.sleep(0.3)
+    def __init__(self):
+        self.now = 0.0
 
+    def __call__(self):
+        return self.now
+
+
+class _Takes(keras.callbacks.Callback):
+    def __init__(self, clock, seconds):
+        super().__init__()
+        self.clock, self.seconds = clock, seconds
+
+    def on_train_batch_end(self, batch, logs=None):  # runs before the budget's own check (listed first)
+        self.clock.now += self.seconds
+
+
+def _fit_with_budget(tmp_path, minutes, batch_seconds, batches_per_epoch, epochs):
+    from speedyspeech_tf.training.common import History, TimeBudget
+
+    clock = FakeClock()
     model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
     model.compile(optimizer="sgd", loss="mse")
-    x = np.zeros((64, 3), np.float32)
-    budget = TimeBudget(minutes=1.0 / 60)  # one second; each batch takes 0.3 s
-    backup = AtomicBackupAndRestore(str(tmp_path / "backup"))
-    model.fit(x, x[:, :1], batch_size=1, epochs=3, verbose=0,
-              callbacks=[Slow(), budget, History(str(tmp_path / "history.jsonl")), backup])
+    x = np.zeros((batches_per_epoch, 3), np.float32)
+    budget = TimeBudget(minutes=minutes, clock=clock)
+    model.fit(x, x[:, :1], batch_size=1, epochs=epochs, verbose=0,
+              callbacks=[_Takes(clock, batch_seconds), budget, History(str(tmp_path / "history.jsonl")),
+                         AtomicBackupAndRestore(str(tmp_path / "backup"))])
+    return budget, int(model.optimizer.iterations.numpy())
+
+
+def test_time_budget_stops_inside_a_long_epoch_and_the_epoch_end_still_saves(tmp_path):
+    """--minutes is kept even when one epoch is longer than the budget: fit stops after the batch that used it
+    up (the 4th batch of 3 s ends at 12 s > 10 s), and the epoch's end (history row, backup) still runs."""
+    budget, iterations = _fit_with_budget(tmp_path, minutes=10 / 60, batch_seconds=3.0, batches_per_epoch=64,
+                                          epochs=3)
     assert budget.stopped and budget.stopped_after_epoch == 1
-    assert 3 <= model.optimizer.iterations.numpy() <= 6  # not the 64 batches of the epoch
+    assert iterations == 4  # not the 64 batches of the epoch, and not one batch early or late
     assert [r["epoch"] for r in read_history(str(tmp_path))] == [1]
     assert os.path.exists(tmp_path / "backup" / "training_metadata.json")
+
+
+def test_time_budget_skips_an_epoch_that_would_not_end_in_time(tmp_path):
+    """Epochs of 4 s with a 10 s budget: epoch 2 ends at 8 s, and a third (expected to end at 12 s) is not
+    started, so training stops after exactly 2 epochs = 8 batches."""
+    budget, iterations = _fit_with_budget(tmp_path, minutes=10 / 60, batch_seconds=1.0, batches_per_epoch=4,
+                                          epochs=5)
+    assert budget.stopped_after_epoch == 2
+    assert iterations == 8
+    assert [r["epoch"] for r in read_history(str(tmp_path))] == [1, 2]
+
+
+def test_time_budget_with_time_to_spare_runs_every_epoch(tmp_path):
+    budget, iterations = _fit_with_budget(tmp_path, minutes=1.0, batch_seconds=1.0, batches_per_epoch=4, epochs=3)
+    assert not budget.stopped and iterations == 12

@@ -439,3 +439,153 @@ def test_atomic_wav_writer_leaves_nothing_on_failure(tmp_path):
         w.write(np.array([0.0, 0.5, -1.0, 2.0], np.float32))  # clipped to full scale
     audio, sr = read_wav(target)
     assert sr == 16000 and np.allclose(audio, [0.0, 0.5, -1.0, 1.0], atol=1e-4)
+
+
+# ------------------------------------------------------------------ timestamps, streaming, input control
+
+def _timeline_checks(synth, audio):
+    """The timeline tiles the audio exactly: segments are contiguous from 0 to the last sample, words and
+    phonemes are monotonic and inside the audio, and the JSON agrees with the samples."""
+    tl = synth.last_timeline
+    assert tl.exact and tl.samples == audio.size
+    pos = 0
+    for seg in tl.segments:
+        assert seg.start_sample == pos and seg.end_sample >= seg.start_sample
+        pos = seg.end_sample
+    assert pos == audio.size  # the sum of all durations and pauses is the audio length, to the sample
+    d = synth.timestamps()
+    assert d["samples"] == audio.size and d["duration"] == pytest.approx(audio.size / synth.sample_rate, abs=1e-6)
+    prev_end = 0.0
+    for w in d["words"]:
+        assert prev_end <= w["start"] < w["end"] <= d["duration"]
+        assert w["phonemes"][0]["start"] == w["start"] and w["phonemes"][-1]["end"] == w["end"]
+        for p, q in zip(w["phonemes"], w["phonemes"][1:]):
+            assert p["start"] <= p["end"] == q["start"]
+        prev_end = w["end"]
+    return d
+
+
+def test_timestamps_cover_the_audio_and_follow_the_durations(synth):
+    audio, _ = synth.synthesize(PARAGRAPH)
+    d = _timeline_checks(synth, audio)
+    assert [w["text"] for w in d["words"]][:4] == ["Hello", "world", "The", "quick"]
+    assert len(d["words"]) == 30
+    # the words' phonemes are the front end's, and their frames are the student's durations
+    (ids,) = synth.text_chunks("Hello world.")
+    synth.models.student(ids, 1.0)
+    durations = synth.models.last_durations
+    hello = d["words"][0]
+    hop = synth.hop_length / synth.sample_rate
+    assert [p["symbol"] for p in hello["phonemes"]] == ["HH", "AH0", "L", "OW1"]
+    assert [round((p["end"] - p["start"]) / hop) for p in hello["phonemes"]] == list(durations[:4])
+    # a word of the first chunk ends where its last phoneme's frames end: the mel frames are the durations' sum
+    assert synth.last_stats.chunk_frames[0] == int(durations.sum())
+
+
+def test_timestamps_with_speed_overflow_resplits_and_silences(synth):
+    audio, _ = synth.synthesize(SENTENCE, speed=0.5)  # overflows, re-split
+    assert synth.last_stats.resplits >= 1
+    _timeline_checks(synth, audio)
+    sr = synth.sample_rate
+    audio, _ = synth.synthesize("One, two. Three four. Five.", sentence_silence=0.25, comma_silence=0.1)
+    d = _timeline_checks(synth, audio)
+    pauses = [s for s in synth.last_timeline.segments if s.kind == "pause"]
+    assert [s.end_sample - s.start_sample for s in pauses] == [round(0.1 * sr), round(0.25 * sr), round(0.25 * sr)]
+    assert all(not audio[s.start_sample:s.end_sample].any() for s in pauses)  # exactly silent
+    stats = synth.last_stats
+    assert stats.chunks == 4 and stats.pauses == 3  # "One," is a phrase of its own: a comma silence follows it
+    assert audio.size == sum(stats.chunk_frames) * synth.hop_length + round(0.1 * sr) + 2 * round(0.25 * sr)
+    words = [w["text"] for w in d["words"]]
+    assert words == ["One", "two", "Three", "four", "Five"]
+
+
+def test_ssml_break_adds_exactly_its_time_where_it_stands(synth):
+    plain, _ = synth.synthesize("<speak>Hello world.</speak>")
+    a, _ = synth.synthesize('<speak>Hello world.<break time="300ms"/></speak>')
+    assert a.size == plain.size + round(0.3 * synth.sample_rate) and not a[plain.size:].any()
+    np.testing.assert_array_equal(a[:plain.size], plain)
+    b, _ = synth.synthesize('<speak>Hello <break time="0.5s"/>world.</speak>')
+    d = _timeline_checks(synth, b)
+    gap = d["words"][1]["start"] - d["words"][0]["end"]
+    assert gap >= 0.5 - 1e-6
+    pause = [s for s in synth.last_timeline.segments if s.kind == "pause"]
+    assert len(pause) == 1 and pause[0].end_sample - pause[0].start_sample == round(0.5 * synth.sample_rate)
+    assert pause[0].start_sample == synth.last_timeline.words[0].end_sample  # right after "Hello"
+    # prosody rate multiplies the speed
+    slow, _ = synth.synthesize('<speak><prosody rate="50%">Hello world.</prosody></speak>')
+    assert slow.size > 1.5 * plain.size
+    with pytest.raises(ValueError, match="prosody rate 40 = 40.0 is outside"):
+        synth.stream('<speak><prosody rate="40">Hi.</prosody></speak>')
+
+
+def test_stream_chunks_carry_the_words_they_complete(synth):
+    whole, _ = synth.synthesize(PARAGRAPH)
+    expected = [w["text"] for w in synth.timestamps()["words"]]
+    seen, pos = [], 0
+    for chunk in synth.stream(PARAGRAPH):
+        assert chunk.start == pos
+        pos += chunk.size
+        for w in chunk.words:  # complete: its last sample has been handed out
+            assert w.end_sample <= pos
+            seen.append(w.text)
+        # and no word that ends by now is held back
+        spoken = [w for w in synth.last_timeline.words if not w.punctuation]
+        assert all(w.end_sample is None or w.end_sample > pos for w in spoken[len(seen):])
+    assert seen == expected and pos == whole.size
+
+
+def test_phonemes_and_lexicon_change_what_is_said(synth, model_dir, tmp_path, capsys):
+    a, _ = synth.synthesize(phonemes="HH AH0 L OW1 | W ER1 L D | .")
+    b, _ = synth.synthesize("Hello world.")
+    assert synth.text_chunks(phonemes="HH AH0 L OW1 | W ER1 L D | .") == synth.text_chunks("Hello world.")
+    np.testing.assert_array_equal(a, b)
+    lex = tmp_path / "my.lex"
+    lex.write_text("hello W ER1 L D\n", encoding="utf-8")
+    custom = Synthesizer(model_dir, warm_up=False, lexicon=lex)
+    assert custom.text_chunks("Hello world.") == synth.text_chunks("world world.")
+    # the CLI: --phonemes, --lexicon, --timestamps, --json words
+    ts = tmp_path / "t.json"
+    code, out, err = _run_cli(["--model-dir", model_dir, "--phonemes", "HH AH0 L OW1 | W ER1 L D", "--out",
+                               tmp_path / "p.wav", "--timestamps", ts, "--json", "--sentence-silence", "0.2"], capsys)
+    assert code == 0, err
+    stats = json.loads(out)
+    stamps = json.loads(ts.read_text())
+    assert [w["text"] for w in stamps["words"]] == ["HH AH0 L OW1", "W ER1 L D"] and stats["words"] == stamps["words"]
+    assert stamps["samples"] == _wav_info(tmp_path / "p.wav")[0]
+    code, _, err = _run_cli(["--model-dir", model_dir, "--text", "Hello world.", "--lexicon", lex, "--out",
+                             tmp_path / "l.wav"], capsys)
+    assert code == 0, err
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--phonemes", "HH AH0 L OW9"], "unknown phoneme symbol 'OW9'"),
+    (["--text", "<speak>Hi <foo/></speak>"], "unsupported tag <foo>"),
+    (["--text", "Hi.", "--comma-silence", "-1"], "--comma-silence"),
+    (["--text", "Hi.", "--lexicon", "LEX"], "LEX:1: unknown phoneme symbol 'Q'"),
+    (["--text", "Hi.", "--text", "x", "--phonemes", "HH"], "not allowed with argument"),
+])
+def test_input_control_errors_exit_2_with_one_line(model_dir, tmp_path, capsys, args, message):
+    lex = tmp_path / "bad.lex"
+    lex.write_text("hi Q\n", encoding="utf-8")
+    args = [str(lex) if a == "LEX" else a for a in args]
+    message = message.replace("LEX", str(lex))
+    out = tmp_path / "x.wav"
+    code, stdout, err = _run_cli(["--model-dir", model_dir, "--out", out, "--timestamps", tmp_path / "x.json",
+                                  *args], capsys)
+    assert code == 2 and len(err.strip().splitlines()) == 1 and message in err, err
+    assert not out.exists() and not (tmp_path / "x.json").exists()
+
+
+def test_old_exports_without_durations_still_synthesise(model_dir, tmp_path, capsys):
+    """A model directory exported before timestamps (3 student outputs in config.json) loads and speaks; only
+    timestamps are refused, with a one-line error."""
+    from speedyspeech_tf.runtime import ExportedModels
+
+    m = ExportedModels(model_dir)
+    assert m.has_durations
+    data = load_json(model_dir / "config.json")
+    assert data["student_outputs"] == ["mel", "frames", "overflow", "durations"]
+    # a durations output the config does not list is refused like any other mismatch
+    bad = _broken_copy(model_dir, tmp_path, edit={"student_outputs": ["mel", "frames", "overflow"]})
+    code, _, err = _run_cli(["--model-dir", bad, "--text", "Hi.", "--out", tmp_path / "y.wav"], capsys)
+    assert code == 2 and "student outputs are" in err

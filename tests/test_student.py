@@ -109,14 +109,18 @@ def test_train_step_in_tf_function_with_varying_lengths():
     assert np.abs(tiny.encoder.res_blocks[0].norms[0].moving_mean.numpy() - mean_before).max() > 0
 
 
-def test_durations_from_log_order_of_operations():
+def test_durations_from_log_order_of_operations(tiny):
     log_d = np.log(np.array([[0.3, 1.4, 2.5, 3.5, 7.0]], np.float32))
-    d = SpeedySpeechStudent.durations_from_log(log_d, tf.constant([4])).numpy()
+    d = tiny.durations_from_log(log_d, tf.constant([4])).numpy()
     # <1 -> 1, round half to even (2.5 -> 2, 3.5 -> 4), padding -> 0
     np.testing.assert_array_equal(d, [[1, 1, 2, 4, 0]])
-    d2 = SpeedySpeechStudent.durations_from_log(log_d, tf.constant([5]), speed=2.0).numpy()
+    d2 = tiny.durations_from_log(log_d, tf.constant([5]), speed=2.0).numpy()
     # divided by speed before the 1-frame floor: 0.15->1, 0.7->1, 1.25->1, 1.75->2, 3.5->4
     np.testing.assert_array_equal(d2, [[1, 1, 1, 2, 4]])
+    # bounded after speed: max_symbol_frames (inf too)
+    big = np.log(np.array([[1e3, np.inf, 150.0]], np.float32))
+    d3 = tiny.durations_from_log(big, tf.constant([3]), speed=0.5).numpy()
+    np.testing.assert_array_equal(d3, [[tiny.config.max_symbol_frames] * 3])
 
 
 def test_infer_speed_and_lengths(tiny):
@@ -209,3 +213,42 @@ def test_missing_input_and_config_round_trip(tiny):
         tiny({"phonemes": tf.ones([1, 3], tf.int32), "phoneme_lengths": tf.constant([3])})
     clone = SpeedySpeechStudent.from_config(tiny.get_config())
     assert clone.config == TINY
+
+
+def test_output_does_not_depend_on_padding_or_buffer_sizes():
+    """A sentence alone, in a wider buffer, and in a padded batch beside a longer one: the same durations and
+    mel (inference), and the same teacher-forced mel (training path). With mask_padding off (the reference's
+    batched forward) the padding leaks in, so this test can fail."""
+    keras.utils.set_random_seed(3)
+    model = build_student(TINY)
+    rng = np.random.default_rng(3)
+    short = rng.integers(2, TINY.num_symbols, 6).astype(np.int32)
+    long = rng.integers(2, TINY.num_symbols, 15).astype(np.int32)
+
+    def run(width, with_long, num_frames=None):
+        ids = np.zeros((2 if with_long else 1, width), np.int32)
+        ids[0, :6] = short
+        lengths = [6]
+        if with_long:
+            ids[1, :15] = long
+            lengths.append(15)
+        mel, dur, frames = model.infer(tf.constant(ids), tf.constant(lengths), num_frames=num_frames)
+        n = int(frames[0])
+        durations = np.zeros_like(ids)
+        durations[0, :6] = np.arange(1, 7)
+        if with_long:
+            durations[1, :15] = 3
+        forced, _ = model({"phonemes": ids, "phoneme_lengths": np.array(lengths), "durations": durations})
+        return dur.numpy()[0, :6], mel.numpy()[0, :n], np.asarray(forced)[0, :21]
+
+    alone = run(6, False)
+    for other in (run(30, False), run(30, False, num_frames=200), run(15, True)):
+        np.testing.assert_array_equal(other[0], alone[0])
+        np.testing.assert_allclose(other[1], alone[1], atol=1e-5, rtol=0)
+        np.testing.assert_allclose(other[2], alone[2], atol=1e-5, rtol=0)
+    model.config.mask_padding = False
+    try:
+        leaky = run(15, True)
+    finally:
+        model.config.mask_padding = True
+    assert np.abs(leaky[2] - alone[2]).max() > 1e-3

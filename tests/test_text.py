@@ -298,9 +298,9 @@ def test_initialisms():
 
 def test_out_of_vocabulary_words_get_phonemes():
     for word in ["activationist", "zopyrus", "mohrenschildt", "qwxzvbn"]:
-        assert word not in T._cmu()
+        assert word not in T.cmu_dict()
         pron = T.word_pronunciation(word)
-        assert pron and all(p in T._PHONEME_SET for p in pron), (word, pron)
+        assert pron and all(p in T.PHONEME_SET for p in pron), (word, pron)
 
 
 def test_oov_network_matches_g2p_en(monkeypatch):
@@ -326,7 +326,7 @@ def test_oov_network_matches_g2p_en(monkeypatch):
              "mohrenschildt", "activationist", "zeiner's", "o'brien", "a", "x", "zzzzzzzzzzzzzzzzzzzzzzzzz"]
     words += ["".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(1, 16)))
               for _ in range(150)]
-    model = T._oov_model()
+    model = T.oov_model()
     mismatches = [(w, ref.predict(w), model.predict(w)) for w in words if ref.predict(w) != model.predict(w)]
     assert not mismatches, mismatches[:5]
 

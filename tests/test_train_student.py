@@ -118,7 +118,7 @@ def test_losses_ignore_padding():
 
 
 def test_plateau_schedule_has_torch_semantics_and_survives_a_new_callback():
-    PlateauLR = ts._callbacks()[0]
+    PlateauLR = ts.PlateauLR
     trainer = ts.build_trainer(MINIMAL)
     lr = lambda: float(trainer.optimizer.learning_rate.numpy())  # noqa: E731
 

@@ -114,11 +114,10 @@ def test_time_budget_stops_at_the_epoch_boundary_before_it_would_be_exceeded(mon
     import keras
 
     from speedyspeech_tf.training import common
-    from speedyspeech_tf.training import teacher as module
 
     clock = iter([0.0, 0.0, 20.0, 20.0, 45.0])  # train begin; epoch 1 begin/end; epoch 2 begin/end (seconds)
     monkeypatch.setattr(common.time, "monotonic", lambda: next(clock))  # the clock of the shared TimeBudget
-    budget = module.EpochTimeBudget(1.0)
+    budget = common.TimeBudget(1.0)
     model = keras.Model()
     model.stop_training = False  # model.fit sets it before the callbacks run
     budget.set_model(model)

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # One entry point for a fresh Debian/Ubuntu machine with Python 3.11:
 #   bash tools/run.sh demo [ARGS...]   install what is missing, then run the offline demo
-#   bash tools/run.sh test [ARGS...]   install what is missing, then run the whole test suite
+#   bash tools/run.sh test [ARGS...]   install what is missing, then run the whole test suite (+ the Java core)
+#   bash tools/run.sh test --quick     the fast tier only (pytest -m "not slow"; under 3 minutes): edit-test loop
+#   bash tools/run.sh bench [ARGS...]  regenerate every section of BENCHMARKS.md (benchmarks/run_all.py; hours)
+#   bash tools/run.sh test-arm64       the Raspberry Pi path on arm64 under qemu (tools/check-arm64.sh; needs root)
 #   bash tools/run.sh setup            only install
 # Debian packages (festival + the SLT HTS voice, espeak-ng, a JDK and junit4 for the Android core tests,
 # sox) are installed with apt-get when missing; Python packages go into ./.venv.
@@ -36,9 +39,9 @@ ensure_venv() {
   local want
   want=$(sha256sum setup.py | cut -d' ' -f1)
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-    echo "[setup] pip install -e .[train,runtime,dev] into $VENV"
+    echo "[setup] pip install -e .[train,runtime,eval,dev] into $VENV"
     "$VENV/bin/python" -m pip install -q --upgrade pip
-    "$VENV/bin/python" -m pip install -q -e ".[train,runtime,dev]"
+    "$VENV/bin/python" -m pip install -q -e ".[train,runtime,eval,dev]"
     echo "$want" > "$stamp"
   fi
 }
@@ -51,11 +54,17 @@ case "$cmd" in
   demo)  ensure_apt; ensure_venv; exec "$VENV/bin/speedyspeech-tf" demo "$@" ;;
   test)
     ensure_apt; ensure_venv
+    if [ "${1:-}" = "--quick" ]; then
+      shift
+      # The fast tier: no test marked slow, each test stopped after 120 s (pytest-timeout).
+      exec "$VENV/bin/python" -m pytest -q -p no:cacheprovider -m "not slow" --timeout=120 tests "$@"
+    fi
     status=0
     "$VENV/bin/python" -m pytest -q -p no:cacheprovider tests "$@" || status=$?
-    if [ -x android_demo/run-core-tests.sh ]; then
-      bash android_demo/run-core-tests.sh || status=$?
-    fi
+    # The full-asset Java test must run (not be skipped) here: the venv exists.
+    SPEEDYSPEECH_REQUIRE_FULL_ASSETS=1 PYTHON="$VENV/bin/python" bash android_demo/run-core-tests.sh || status=$?
     exit $status ;;
-  *) echo "usage: bash tools/run.sh {demo|test|setup} [ARGS...]" >&2; exit 2 ;;
+  bench) ensure_apt; ensure_venv; exec "$VENV/bin/python" benchmarks/run_all.py "$@" ;;
+  test-arm64) ensure_venv; SPEEDYSPEECH_VENV="$VENV" exec bash tools/check-arm64.sh "$@" ;;
+  *) echo "usage: bash tools/run.sh {demo|test [--quick]|bench|test-arm64|setup} [ARGS...]" >&2; exit 2 ;;
 esac

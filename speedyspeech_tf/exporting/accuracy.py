@@ -16,6 +16,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from ..config import SILENCE_LOG_MEL
+
 
 def log_spectral_distance(test: np.ndarray, reference: np.ndarray, n_fft: int = 1024, hop_length: int = 256,
                           floor_db: float = 80.0) -> float:
@@ -122,24 +124,15 @@ def compare_vocoder(run_tflite: Callable[[np.ndarray], np.ndarray], run_keras: C
 
 
 def stitch_windows(run_window: Callable[[np.ndarray], np.ndarray], mel: np.ndarray, window: int, context: int,
-                   hop_length: int, silence: float = -11.5129) -> np.ndarray:
-    """Vocode mel [T, n_mels] with a fixed-length vocoder (window + 2*context frames per call, audio of the
-    whole call returned) the way the runtime does: models.windows.plan_windows, keep each call's output span.
-    A mel shorter than one call is padded with silence frames at the end."""
-    from ..models.windows import plan_windows
+                   hop_length: int, silence: float = SILENCE_LOG_MEL) -> np.ndarray:
+    """Vocode mel [T, n_mels] with a fixed-length vocoder (run_window: [1, window + 2*context, n_mels] -> the
+    audio of the whole call) the way the runtime does (models.windows.stitched); a mel shorter than one call is
+    padded with silence frames at the end."""
+    from ..models.windows import stitched
 
     mel = np.asarray(mel, np.float32)
-    length = window + 2 * context
-    pieces = []
-    for span in plan_windows(mel.shape[0], window, context):
-        chunk = mel[span.in_start:span.in_end]
-        if chunk.shape[0] < length:
-            chunk = np.concatenate([chunk, np.full((length - chunk.shape[0], mel.shape[1]), silence, np.float32)])
-        audio = np.asarray(run_window(chunk[None])).reshape(-1)
-        a = (span.out_start - span.in_start) * hop_length
-        b = (span.out_end - span.in_start) * hop_length
-        pieces.append(audio[a:b])
-    return np.concatenate(pieces)
+    run = lambda chunk, valid: np.asarray(run_window(chunk[None])).reshape(-1)  # noqa: E731
+    return stitched(run, mel, window, context, hop_length, frames=window + 2 * context, pad_value=silence)
 
 
 def compare_windowed(run_window: Callable[[np.ndarray], np.ndarray], run_whole: Callable[[np.ndarray], np.ndarray],

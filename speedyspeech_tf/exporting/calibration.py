@@ -15,6 +15,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from ..config import SILENCE_LOG_MEL
+
 # Written for this project: varied length, punctuation and phoneme coverage; no corpus text.
 CALIBRATION_SENTENCES = (
     "The quick brown fox jumps over the lazy dog.",
@@ -112,7 +114,7 @@ def cache_mels(cache_dir: str | os.PathLike, split: str, limit: int) -> list[np.
     return [np.load(cache.mel_path(item["id"])).astype(np.float32) for item in items]
 
 
-def mel_windows(mels: Sequence[np.ndarray], frames: int, limit: int, silence: float = -11.5129,
+def mel_windows(mels: Sequence[np.ndarray], frames: int, limit: int, silence: float = SILENCE_LOG_MEL,
                 stride: int | None = None) -> list[np.ndarray]:
     """Windows [1, frames, n_mels] cut from utterance mels (every `stride` frames, default = frames); an
     utterance shorter than a window is padded with silence frames at the end, as the runtime does."""

@@ -7,16 +7,18 @@ Student (`student_serving_fn`, on the Keras SpeedySpeechStudent itself, so it is
        (cumulative sum + comparisons -> alignment matrix -> batch matmul, and the positional encoding the model
        was trained with; layers.regulate_length) -> decoder -> mel * std + mean (natural-log mel)
        -> frames at or past the valid count set to log(1e-5)
-    -> mel float32 [1, F, n_mels], frames int32 [1] (min(total, F)), overflow int32 [1] (total > F).
+    -> mel float32 [1, F, n_mels], frames int32 [1] (min(total, F)), overflow int32 [1] (total > F),
+       durations int32 [1, N] (frames per symbol slot, 0 past `length`; for the runtime's timestamps).
 Two guards that change nothing for valid inputs: each duration is capped at F + 1 frames (a phoneme that long
 overflows anyway, and the cap keeps the int32 cumulative sum exact: float -> int casts of huge values differ
 between TensorFlow and TFLite), and speed is clipped to [MIN_SPEED, MAX_SPEED] (a graph cannot raise; the
 runtime rejects speeds outside that range).
 
-Vocoder (`VocoderGraph`, a tf.Module built from the generator's weight-norm-folded weights):
+Vocoder (`vocoder_graph`: `VocoderGraph` for a MelGAN, `HiFiGANGraph` for a HiFi-GAN, built from the
+generator's weight-norm-folded weights):
     mel float32 [1, L, n_mels] (L = W + 2C) -> audio float32 [1, L * hop].
-It computes exactly what MelGANGenerator computes, but laid out for TFLite: activations are NHWC [1, 1, T, C]
-all the way (no expand/squeeze RESHAPE pairs around every convolution), every convolution is one CONV_2D with
+It computes exactly what MelGANGenerator / HiFiGANGenerator computes, but laid out for TFLite: activations are
+NHWC [1, 1, T, C] all the way (no expand/squeeze RESHAPE pairs around every convolution), every convolution is one CONV_2D with
 "SAME" zero padding and native dilation (no PAD, no SPACE_TO_BATCH_ND/BATCH_TO_SPACE_ND), and every transposed
 convolution is rewritten in polyphase form (`polyphase_kernel`): PAD by one step, a 2-tap stride-1 CONV_2D
 with f * out channels, a RESHAPE that interleaves the phases and one contiguous STRIDED_SLICE (half a step at
@@ -50,15 +52,15 @@ def student_serving_fn(model, num_phonemes: int, num_frames: int, audio: AudioCo
 
     def serve(phoneme_ids, length, speed):
         speed = tf.clip_by_value(tf.cast(speed, tf.float32), MIN_SPEED, MAX_SPEED)
-        encodings = model.encode(phoneme_ids, training=False)
-        log_durations = model.predict_log_durations(encodings, training=False)
+        encodings, log_durations = model.encode_and_predict(phoneme_ids, length, training=False)
         durations = model.durations_from_log(log_durations, length, speed)        # [1, N] float frames
         durations = tf.minimum(durations, float(n_frames + 1))
         expanded, frames, overflow = model.expand(encodings, durations, n_frames)  # [1, F, C], [1], [1]
-        mel = model.decode(expanded, training=False) * std + mean
+        mel = model.decode(expanded, training=False, frame_lengths=frames) * std + mean
         valid = tf.range(n_frames, dtype=tf.int32)[None, :, None] < frames[:, None, None]
         mel = tf.where(valid, mel, tf.constant(silence, tf.float32))
-        return {"mel": mel, "frames": tf.cast(frames, tf.int32), "overflow": tf.cast(overflow, tf.int32)}
+        return {"mel": mel, "frames": tf.cast(frames, tf.int32), "overflow": tf.cast(overflow, tf.int32),
+                "durations": tf.cast(durations, tf.int32)}  # frames per symbol (runtime timestamps)
 
     return serve
 
@@ -226,11 +228,107 @@ class VocoderGraph:
         return tf.reshape(tf.tanh(x), [batch, t])
 
 
+def _conv_params(layer, dilation: int = 1) -> dict:
+    """A folded Keras Conv1D -> {"kernel" [1, k, in, out], "bias", "dilation"} as constant tf.Variables."""
+    import tensorflow as tf
+
+    kernel, bias = [np.asarray(w, np.float32) for w in layer.get_weights()]
+    return {"kernel": tf.Variable(kernel[None], trainable=False), "bias": tf.Variable(bias, trainable=False),
+            "dilation": int(dilation)}
+
+
+def _conv2d(x, p):
+    """Stride-1 "SAME" convolution on NHWC [B, 1, T, C] with native dilation (one CONV_2D in TFLite)."""
+    import tensorflow as tf
+
+    y = tf.nn.conv2d(x, p["kernel"], strides=1, padding="SAME", dilations=[1, 1, p["dilation"], 1])
+    return tf.nn.bias_add(y, p["bias"])
+
+
+class HiFiGANGraph:
+    """Builds the vocoder export module from a HiFiGANGenerator (weight-normalised or folded): the same layout
+    as VocoderGraph (NHWC, CONV_2D with native dilation, polyphase upsampling), and multi-receptive-field fusion
+    as a sum of the residual blocks times 1/K."""
+
+    def __init__(self, generator, num_frames: int):
+        import tensorflow as tf
+
+        folded = generator.fold_weight_norm()
+        self.config = cfg = generator.config
+        self.num_frames = int(num_frames)
+        layers = folded.conv_layers()
+        per_stage = 1 + 2 * sum(len(d) for d in cfg.resblock_dilation_sizes)
+        expected = 2 + len(cfg.upsample_rates) * per_stage
+        if len(layers) != expected:
+            raise ValueError(f"generator has {len(layers)} convolutions, expected {expected} for its config")
+        it = iter(layers)
+        self.input_conv = _conv_params(next(it))
+        self.stages = []
+        for u in cfg.upsample_rates:
+            kernel, bias = [np.asarray(w, np.float32) for w in next(it).get_weights()]
+            pk, pb = polyphase_kernel(kernel, bias, u)
+            stage = {"factor": int(u), "channels": int(kernel.shape[1]),
+                     "up": {"kernel": tf.Variable(pk[None], trainable=False),
+                            "bias": tf.Variable(pb, trainable=False)},
+                     "blocks": []}
+            for dilations in cfg.resblock_dilation_sizes:
+                stage["blocks"].append([(_conv_params(next(it), d), _conv_params(next(it))) for d in dilations])
+            self.stages.append(stage)
+        self.output_conv = _conv_params(next(it))
+
+    def variables(self):
+        out = [self.input_conv["kernel"], self.input_conv["bias"], self.output_conv["kernel"],
+               self.output_conv["bias"]]
+        for s in self.stages:
+            out += [s["up"]["kernel"], s["up"]["bias"]]
+            for block in s["blocks"]:
+                for a, b in block:
+                    out += [a["kernel"], a["bias"], b["kernel"], b["bias"]]
+        return out
+
+    def __call__(self, mel):
+        """mel [1, L, n_mels] -> audio [1, L * hop] (any batch size works eagerly; the export uses 1)."""
+        import tensorflow as tf
+
+        cfg = self.config
+        slope = float(cfg.leaky_slope)
+        batch = mel.shape[0] if mel.shape[0] is not None else 1
+        t = self.num_frames
+        # Name scopes "conv_pre", "stage{i}", "conv_post": selective int8 (convert_saved_model's int8_scopes).
+        with tf.name_scope("conv_pre"):
+            x = _conv2d(tf.reshape(mel, [batch, 1, t, cfg.n_mels]), self.input_conv)
+        for i, stage in enumerate(self.stages):
+            with tf.name_scope(f"stage{i}"):
+                x = upsample_polyphase(tf.nn.leaky_relu(x, slope), stage["up"]["kernel"], stage["up"]["bias"],
+                                       stage["factor"], stage["channels"])
+                t *= stage["factor"]
+                total = None
+                for block in stage["blocks"]:
+                    y = x
+                    for dilated, plain in block:
+                        z = _conv2d(tf.nn.leaky_relu(y, slope), dilated)
+                        y = y + _conv2d(tf.nn.leaky_relu(z, slope), plain)
+                    total = y if total is None else total + y
+                x = total * float(1.0 / len(stage["blocks"]))
+        with tf.name_scope("conv_post"):
+            x = _conv2d(tf.nn.leaky_relu(x, float(cfg.post_leaky_slope)), self.output_conv)
+            return tf.reshape(tf.tanh(x), [batch, t])
+
+
+def vocoder_graph(generator, num_frames: int):
+    """The export graph of a MelGAN or HiFi-GAN generator (chosen by its config)."""
+    from ..config import HiFiGANConfig
+
+    if isinstance(generator.config, HiFiGANConfig):
+        return HiFiGANGraph(generator, num_frames)
+    return VocoderGraph(generator, num_frames)
+
+
 def write_vocoder_saved_model(generator, directory: str | os.PathLike, num_frames: int) -> str:
     """Write the vocoder export graph (mel [1, num_frames, n_mels] -> audio) as a SavedModel."""
     import tensorflow as tf
 
-    graph = VocoderGraph(generator, num_frames)
+    graph = vocoder_graph(generator, num_frames)
     module = tf.Module()
     module.weights = graph.variables()  # tracked, so the SavedModel holds them and the converter freezes them
     n_mels = graph.config.n_mels
@@ -257,5 +355,6 @@ def ceil_to(x: float, multiple: int) -> int:
 
 
 __all__ = ["student_serving_fn", "student_input_signature", "write_student_saved_model", "keras_student_outputs",
-           "polyphase_kernel", "VocoderGraph", "write_vocoder_saved_model", "receptive_context", "MIN_SPEED",
+           "polyphase_kernel", "VocoderGraph", "HiFiGANGraph", "vocoder_graph", "write_vocoder_saved_model",
+           "receptive_context", "MIN_SPEED",
            "MAX_SPEED"]

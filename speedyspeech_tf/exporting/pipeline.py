@@ -2,7 +2,7 @@
 
     export_models(student, vocoder, out_dir, quantization)    everything the `export` command does
     export_student_tflite(...) / export_vocoder_tflite(...)   one model -> checked .tflite bytes
-    load_student(src) / load_vocoder(src)                     our checkpoint directory or an authors' .pth
+    load_student(src) / load_vocoder(src)                     checkpoint.load_model_source(src, kind)
 
 Every file is checked before it is written (builtin ops only, no resource variables, static shapes, the exact
 signature) and run in every available TFLite interpreter (ai-edge-litert, tflite-runtime, TensorFlow's).
@@ -19,8 +19,9 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from ..config import (QUANTIZATIONS, AudioConfig, ConfigMismatchError, ExportConfig, TextConfig, save_json,
-                      to_dict, write_atomic)
+from ..checkpoint import ModelSource, load_model_source
+from ..config import (QUANTIZATIONS, VOCODER_INT8_DEFAULT, AudioConfig, ConfigMismatchError, ExportConfig,
+                      save_json, to_dict, vocoder_kind, write_atomic)
 from . import accuracy, calibration
 from .tflite import SLOW_OPS, ExportError, SignatureModel, check_model, convert_saved_model, smoke_run
 
@@ -31,63 +32,19 @@ REPORT_MD = "report.md"
 MEL_FEATURE_FIELDS = ("sample_rate", "n_fft", "hop_length", "win_length", "n_mels", "fmin", "fmax", "log_floor")
 
 
-@dataclasses.dataclass
-class Source:
-    """A model to export and the settings it was made with."""
-
-    kind: str                 # "student" | "vocoder"
-    model: Any                # SpeedySpeechStudent | MelGANGenerator
-    config: Any               # StudentConfig | MelGANConfig
-    audio: AudioConfig
-    text: TextConfig
-    description: str
-
-
-def _is_pth(path: str) -> bool:
-    return os.path.isfile(path) and path.lower().endswith((".pth", ".pt"))
+# Source and the loader live in speedyspeech_tf.checkpoint (one loader of "checkpoint directory or .pth").
+Source = ModelSource
 
 
 def load_student(src: str | os.PathLike | Source) -> Source:
     """A student from our checkpoint directory or an authors' .pth (imported on the fly)."""
-    if isinstance(src, Source):
-        return src
-    path = os.fspath(src)
-    if os.path.isdir(path):
-        from ..checkpoint import audio_config_from_meta, load_checkpoint, text_config_from_meta
-
-        model, meta = load_checkpoint(path, kind="student")
-        return Source("student", model, model.config, audio_config_from_meta(meta), text_config_from_meta(meta),
-                      f"{path} (checkpoint)")
-    if _is_pth(path):
-        from ..reference.speedyspeech import import_student
-
-        model, cfg = import_student(path)
-        return Source("student", model, cfg, AudioConfig(), TextConfig(), f"{path} (reference .pth, imported)")
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"student {path}: no such checkpoint directory or .pth file")
-    raise ValueError(f"student {path}: expected a checkpoint directory or an authors' .pth file")
+    return load_model_source(src, "student")
 
 
 def load_vocoder(src: str | os.PathLike | Source) -> Source:
-    """A MelGAN generator from our checkpoint directory (kind "melgan") or an authors' .pth."""
-    if isinstance(src, Source):
-        return src
-    path = os.fspath(src)
-    if os.path.isdir(path):
-        from ..checkpoint import audio_config_from_meta, load_checkpoint, text_config_from_meta
-
-        model, meta = load_checkpoint(path, kind="melgan")
-        return Source("vocoder", model.generator, model.config, audio_config_from_meta(meta),
-                      text_config_from_meta(meta), f"{path} (checkpoint)")
-    if _is_pth(path):
-        from ..reference.melgan import import_melgan
-
-        model, cfg = import_melgan(path, generator_only=True)
-        return Source("vocoder", model.generator, cfg, AudioConfig(), TextConfig(),
-                      f"{path} (reference .pth, imported)")
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"vocoder {path}: no such checkpoint directory or .pth file")
-    raise ValueError(f"vocoder {path}: expected a checkpoint directory or an authors' .pth file")
+    """A vocoder generator: our MelGAN / HiFi-GAN checkpoint directory, an authors' MelGAN .pth, a HiFi-GAN
+    .pth.tar, or a shipped HiFi-GAN by name (hifigan-universal, hifigan-lj)."""
+    return load_model_source(src, "vocoder")
 
 
 def check_compatible(student: Source, vocoder: Source) -> None:
@@ -115,7 +72,8 @@ def check_compatible(student: Source, vocoder: Source) -> None:
 
 def student_signature(num_phonemes: int, num_frames: int, n_mels: int):
     return ({"phoneme_ids": ((1, num_phonemes), "int32"), "length": ((1,), "int32"), "speed": ((1,), "float32")},
-            {"mel": ((1, num_frames, n_mels), "float32"), "frames": ((1,), "int32"), "overflow": ((1,), "int32")})
+            {"mel": ((1, num_frames, n_mels), "float32"), "frames": ((1,), "int32"), "overflow": ((1,), "int32"),
+             "durations": ((1, num_phonemes), "int32")})
 
 
 def vocoder_signature(num_frames: int, n_mels: int, hop_length: int):
@@ -151,7 +109,8 @@ def export_student_tflite(model, audio: AudioConfig, num_phonemes: int, num_fram
 def export_vocoder_tflite(generator, num_frames: int, quantization: str = "float32",
                           representative: Sequence[np.ndarray] | None = None,
                           workdir: str | os.PathLike | None = None) -> bytes:
-    """MelGAN generator -> checked .tflite bytes (mel [1, num_frames, n_mels] -> audio [1, num_frames * hop])."""
+    """MelGAN or HiFi-GAN generator -> checked .tflite bytes (mel [1, num_frames, n_mels] -> audio
+    [1, num_frames * hop])."""
     from .graphs import write_vocoder_saved_model
 
     cfg = generator.config
@@ -209,13 +168,14 @@ def export_models(student: str | os.PathLike | Source, vocoder: str | os.PathLik
                   max_phonemes: int | None = None, max_frames: int | None = None, window: int | None = None,
                   context: int | None = None, calibration_cache: str | os.PathLike | None = None,
                   calibration_samples: int = 32, evaluation_samples: int = 8, evaluate: bool = True,
-                  student_int8: str = "decoder",
+                  student_int8: str = "decoder", vocoder_int8: str | None = None,
                   backends: Sequence[str] | None = None, progress: bool = True,
                   log: Callable[[str], None] | None = print) -> ExportResult:
     """Export a student and a vocoder into out_dir: student.tflite, vocoder.tflite, config.json (ExportConfig),
     report.json and report.md (op histograms, interpreters, sizes and, unless evaluate=False, accuracy vs the
     Keras models). Defaults for N, F, W come from ExportConfig; C defaults to the generator's receptive field.
     student_int8 (int8 only): "decoder", "all" or "dynamic", see ExportConfig.student_int8.
+    vocoder_int8 (int8 only): "full" or "dynamic"; None: config.VOCODER_INT8_DEFAULT for the vocoder's kind.
     """
     from tqdm.auto import tqdm
 
@@ -248,11 +208,13 @@ def export_models(student: str | os.PathLike | Source, vocoder: str | os.PathLik
         max_frames=int(max_frames or defaults.max_frames),
         vocoder_window=int(window or defaults.vocoder_window),
         vocoder_context=int(context if context is not None else min_context),
-        hop_length=int(vocoder.config.hop_length),
+        hop_length=int(vocoder.config.hop_length), vocoder=vocoder_kind(vocoder.config),
         audio=student.audio, text=student.text,
         student_config=_plain(to_dict(student.config)), vocoder_config=_plain(to_dict(vocoder.config)),
         student_source=student.description, vocoder_source=vocoder.description,
         student_int8=student_int8 if quantization == "int8" else "",
+        vocoder_int8=(vocoder_int8 or VOCODER_INT8_DEFAULT[vocoder_kind(vocoder.config)])
+        if quantization == "int8" else "",
     )
     if max_phonemes or max_frames:
         cfg.size_reasoning = (f"N = {cfg.N} and F = {cfg.F} set on the command line. Defaults: "
@@ -286,15 +248,21 @@ def export_models(student: str | os.PathLike | Source, vocoder: str | os.PathLik
         return calibration.student_mels(keras_student, calibration.student_inputs(sentences, N))
 
     cal_windows = None
+    vocoder_quantization = "dynamic" if quantization == "int8" and cfg.vocoder_int8 == "dynamic" else quantization
     if quantization == "int8":
+        notes.append(f"int8 vocoder: {cfg.vocoder_int8}" + (" (dynamic-range: int8 weights, float activations)"
+                                                             if cfg.vocoder_int8 == "dynamic" else ""))
+    if vocoder_quantization == "int8":
         cal_windows = calibration.mel_windows(vocoder_mels("train", cal_sentences, calibration_samples), L,
                                               calibration_samples, cfg.silence_log_mel)
-        cfg.calibration = (f"{data_note}; {len(cal_inputs)} student inputs, {len(cal_windows)} vocoder windows")
+    if quantization == "int8":
+        cfg.calibration = (f"{data_note}; {len(cal_inputs)} student inputs, "
+                           f"{len(cal_windows) if cal_windows is not None else 0} vocoder windows")
         notes.append(f"int8 calibration: {cfg.calibration}")
         notes.append("int8 student: " + {
             "decoder": "the decoder only (encoder, duration predictor and length regulator float32)",
             "all": "every operator with an int8 kernel",
-            "dynamic": "dynamic-range quantization (int8 weights, float activations); the vocoder is full integer",
+            "dynamic": "dynamic-range quantization (int8 weights, float activations)",
         }[student_int8])
     step("data ready")
 
@@ -305,7 +273,7 @@ def export_models(student: str | os.PathLike | Source, vocoder: str | os.PathLik
     timings["student_conversion_s"] = round(time.time() - t, 1)
     step("student converted")
     t = time.time()
-    vocoder_bytes = export_vocoder_tflite(vocoder.model, L, quantization, cal_windows, out_dir)
+    vocoder_bytes = export_vocoder_tflite(vocoder.model, L, vocoder_quantization, cal_windows, out_dir)
     timings["vocoder_conversion_s"] = round(time.time() - t, 1)
     step("vocoder converted")
 

@@ -233,23 +233,15 @@ def _selective_int8(conv, saved_model_dir: str, signature_key: str, gen, scopes:
 def interpreter_backends() -> dict[str, Callable[..., Any]]:
     """The TFLite interpreters importable here: {"ai-edge-litert", "tflite-runtime", "tensorflow"} -> class.
 
-    tflite-runtime 2.14 is built against numpy 1.x (it is skipped when it cannot be imported)."""
+    Discovery is runtime.interpreters' (the one place that knows the interpreters and how to import them)."""
+    from ..runtime.interpreters import RUNTIMES, InterpreterUnavailable, import_interpreter
+
     out: dict[str, Callable[..., Any]] = {}
-    try:
-        from ai_edge_litert.interpreter import Interpreter
-        out["ai-edge-litert"] = Interpreter
-    except Exception:  # noqa: BLE001 - not installed or broken (e.g. numpy 2 with an old wheel)
-        pass
-    try:
-        from tflite_runtime.interpreter import Interpreter
-        out["tflite-runtime"] = Interpreter
-    except Exception:  # noqa: BLE001
-        pass
-    try:
-        import tensorflow as tf
-        out["tensorflow"] = tf.lite.Interpreter
-    except Exception:  # noqa: BLE001
-        pass
+    for name in RUNTIMES:
+        try:
+            out[name] = import_interpreter(name)[1].Interpreter
+        except InterpreterUnavailable:  # not installed or broken (e.g. numpy 2 with an old wheel)
+            pass
     return out
 
 

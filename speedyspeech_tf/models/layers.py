@@ -122,7 +122,18 @@ class ZeroPaddedConv1D(keras.layers.Layer):
     def build(self, input_shape):
         self.conv.build((input_shape[0], None, input_shape[-1]))  # any length works (see call)
 
-    def call(self, x):
+    def call(self, x, lengths=None):
+        """lengths [B] (optional): each item's valid length. Outputs at t >= length - pad_end are zeroed, as
+        the reference gives (its valid convolution has no output there) for the item alone, so padding past the
+        length never reaches a valid output."""
+        y = self._conv(x)
+        if lengths is None:
+            return y
+        limit = tf.cast(lengths, tf.int32) - self.pad_end
+        keep = tf.range(tf.shape(y)[1])[None, :] < limit[:, None]
+        return y * tf.cast(keep, y.dtype)[..., None]
+
+    def _conv(self, x):
         if self.total_pad == 0:
             return self.conv(x)
         need = self.total_pad + 1
@@ -159,10 +170,10 @@ class ResidualBlock(keras.layers.Layer):
             shape = conv.compute_output_shape(shape)
             norm.build(shape)
 
-    def call(self, x, training=False):
+    def call(self, x, training=False, lengths=None):
         y = x
         for conv, norm in zip(self.convs, self.norms):
-            y = norm(tf.nn.relu(conv(y)), training=training)
+            y = norm(tf.nn.relu(conv(y, lengths)), training=training)
         return x + y
 
     def compute_output_shape(self, input_shape):
@@ -242,12 +253,13 @@ PE_VARIANTS = ("utterance", "phoneme", "none")
 
 
 def regulate_length(encodings, durations, num_frames=None, positional_encoding_variant: str = "utterance",
-                    pe_weight: float = 1.0):
+                    pe_weight: float = 1.0, max_frames: int | None = None):
     """Expand phoneme encodings by their durations (frames per phoneme) and add a positional encoding.
 
     encodings [B, N, C]; durations [B, N] (int or float; truncated to integers like the reference's
     `.long()`, negatives count as 0; padding must have duration 0).
-    num_frames: None -> F = the largest total duration in the batch (training; dynamic);
+    num_frames: None -> F = the largest total duration in the batch (training; dynamic), at most `max_frames`
+                when given (inference: a runaway prediction is cut there and flagged, never allocated);
                 an int -> a fixed buffer of F frames (export: static shapes); frames past F are dropped.
     positional_encoding_variant: "utterance" (frame index 0..total-1, the reference's), "phoneme" (index
                 within each phoneme, restarting at 0, the paper's), or "none".
@@ -269,8 +281,12 @@ def regulate_length(encodings, durations, num_frames=None, positional_encoding_v
     total = tf.reduce_sum(d, axis=1)                 # [B]
     if num_frames is None:
         n_frames = tf.reduce_max(tf.concat([total, [0]], axis=0))
-    else:
+        if max_frames is not None:
+            n_frames = tf.minimum(n_frames, int(max_frames))
+    elif isinstance(num_frames, (int, np.integer)):
         n_frames = int(num_frames)
+    else:  # a tensor (training: the target's frame count)
+        n_frames = tf.cast(num_frames, tf.int32)
     frames = tf.range(n_frames, dtype=tf.int32)     # [F]
     f = frames[None, :, None]
     alignment = tf.logical_and(starts[:, None, :] <= f, f < ends[:, None, :])  # [B, F, N]

@@ -23,8 +23,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from ..config import MelGANConfig
-from .windows import WindowSpan, default_context, generator_receptive_field, plan_windows
+from ..config import SILENCE_LOG_MEL, MelGANConfig
+from .windows import WindowSpan, default_context, generator_receptive_field, iter_stitched, plan_windows
 
 
 def _config_from(keras_config: dict) -> MelGANConfig:
@@ -457,23 +457,19 @@ def iter_generate_windowed(generator: MelGANGenerator, mel, window: int = 64, co
     mel, squeeze = _as_batch(mel, cfg.n_mels)
     if context is None:
         context = default_context(cfg)
-    n_frames = mel.shape[1]
     length = window + 2 * context
-    hop = cfg.hop_length
-    for span in plan_windows(n_frames, window, context):
-        chunk = mel[:, span.in_start:span.in_end]
-        if fixed_length and chunk.shape[1] < length:
-            # Short utterance: pad to the fixed window length and mask the padding away in every layer.
-            valid = np.full((mel.shape[0],), chunk.shape[1], np.int32)
-            chunk = np.pad(chunk, ((0, 0), (0, length - chunk.shape[1]), (0, 0)),
-                           constant_values=np.float32(-11.5129))
-            audio = generator(tf.constant(chunk), valid_frames=tf.constant(valid), training=False)
-        else:
-            audio = generator(tf.constant(chunk), training=False)
-        audio = keras.ops.convert_to_numpy(audio)
-        a = (span.out_start - span.in_start) * hop
-        b = (span.out_end - span.in_start) * hop
-        out = audio[:, a:b]
+    n_frames = mel.shape[1]
+
+    def run(chunk, valid):
+        if valid < chunk.shape[1]:
+            # Short utterance padded to the fixed window length: mask the padding away in every layer.
+            frames = tf.constant(np.full((chunk.shape[0],), valid, np.int32))
+            return keras.ops.convert_to_numpy(generator(tf.constant(chunk), valid_frames=frames, training=False))
+        return keras.ops.convert_to_numpy(generator(tf.constant(chunk), training=False))
+
+    for out in iter_stitched(run, mel, window, context, cfg.hop_length,
+                             frames=length if fixed_length and n_frames < length else None,
+                             pad_value=SILENCE_LOG_MEL):
         yield out[0] if squeeze else out
 
 

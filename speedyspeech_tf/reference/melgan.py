@@ -53,8 +53,10 @@ def _expected_shapes(layer) -> dict[str, tuple]:
     return {"weight_g": (b, 1, 1), "weight_v": (b, a, k), "bias": (int(layer.bias.shape[0]),)}
 
 
-def _load_state_dict(what: str, source: str, state: Mapping[str, Any], pairs) -> list[tuple[Any, list]]:
-    """Check every key and shape (first problem raises ValueError naming the key); return layer weights."""
+def _load_state_dict(what: str, source: str, state: Mapping[str, Any], pairs,
+                     hint: str = _CHECKPOINT_HINT) -> list[tuple[Any, list]]:
+    """Check every key and shape (first problem raises ValueError naming the key); return layer weights.
+    `pairs`: (PyTorch prefix, our weight-norm layer) in PyTorch order; `hint` says what checkpoint was expected."""
     if not isinstance(state, Mapping):
         raise ValueError(f"{source}: {what} is not a state dict (got {type(state).__name__})")
     expected_keys = set()
@@ -74,12 +76,12 @@ def _load_state_dict(what: str, source: str, state: Mapping[str, Any], pairs) ->
             expected_keys.add(key)
             if key not in state:
                 raise ValueError(f"{source}: {what} has no {key!r} (expected shape {expected[name]}); "
-                                 f"not {_CHECKPOINT_HINT}")
+                                 f"not {hint}")
             value = np.asarray(state[key], dtype=np.float32)
             if tuple(value.shape) != tuple(expected[name]):
                 raise ValueError(f"{source}: {what}[{key!r}] has shape {tuple(value.shape)}, expected "
                                  f"{tuple(expected[name])}; the checkpoint is of another shape than "
-                                 f"{_CHECKPOINT_HINT}")
+                                 f"{hint}")
             values[name] = value
         if "weight" in values:
             v = values["weight"]
@@ -91,11 +93,12 @@ def _load_state_dict(what: str, source: str, state: Mapping[str, Any], pairs) ->
     unexpected = [k for k in state if k not in expected_keys]
     if unexpected:
         raise ValueError(f"{source}: {what} has unexpected key {unexpected[0]!r} (+{len(unexpected) - 1} more); "
-                         f"not {_CHECKPOINT_HINT}")
+                         f"not {hint}")
     return assignments
 
 
-def _infer_config(model_g: Mapping[str, Any], source: str) -> MelGANConfig:
+def infer_melgan_config(model_g: Mapping[str, Any], source: str) -> MelGANConfig:
+    """The MelGANConfig of a reference generator state dict (the reference's, with its n_mels)."""
     key = "generator.0.weight_v" if "generator.0.weight_v" in model_g else "generator.0.weight"
     if key not in model_g:
         raise ValueError(f"{source}: model_g has no 'generator.0.weight_v'; not {_CHECKPOINT_HINT}")
@@ -128,7 +131,7 @@ def import_melgan(pth_or_dict, generator_only: bool = False):
     if "model_d" not in ckpt and not generator_only:
         raise ValueError(f"{source}: no 'model_d' (discriminator); pass generator_only=True to import the "
                          "generator alone")
-    config = _infer_config(ckpt["model_g"], source)
+    config = infer_melgan_config(ckpt["model_g"], source)
     model = build_melgan(config)
     assignments = _load_state_dict("model_g", source, ckpt["model_g"], _generator_map(model.generator))
     if "model_d" in ckpt:
@@ -178,4 +181,4 @@ def run_melgan_reference(model, npz) -> dict[str, np.ndarray]:
     return out
 
 
-__all__ = ["import_melgan", "run_melgan_reference"]
+__all__ = ["import_melgan", "infer_melgan_config", "run_melgan_reference"]

@@ -1,9 +1,14 @@
 """Read PyTorch `.pth` checkpoints without PyTorch.
 
-A `.pth` written by `torch.save` (zip format, PyTorch >= 1.6) is a zip archive holding `ARCHIVE/data.pkl`
-(a pickle whose tensors refer to storages by key) and `ARCHIVE/data/<key>` (the raw little-endian bytes
-of each storage). PyTorch is a heavy dependency that a TensorFlow user should not need just to import
-weights, and numpy cannot read this format by itself, hence this small hand-written reader.
+Two formats, both written by `torch.save`:
+- zip (PyTorch >= 1.6): a zip archive holding `ARCHIVE/data.pkl` (a pickle whose tensors refer to storages by
+  key) and `ARCHIVE/data/<key>` (the raw little-endian bytes of each storage);
+- legacy (before 1.6, or `_use_new_zipfile_serialization=False`; e.g. the HiFi-GAN generators): five pickles in
+  a row -- the magic number 0x1950a86a20f9469cfc6c, the protocol version (1001), a dict of system info
+  (endianness, type sizes), the object itself (tensors refer to storages by key as above), the list of storage
+  keys -- followed by each storage in that order: its element count as a little-endian int64, then its bytes.
+PyTorch is a heavy dependency that a TensorFlow user should not need just to import weights, and numpy cannot
+read either format by itself, hence this small hand-written reader. Only data is unpickled (see find_class).
 """
 from __future__ import annotations
 
@@ -11,8 +16,9 @@ import collections
 import io
 import os
 import pickle
+import struct
 import zipfile
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -65,11 +71,35 @@ def _rebuild_parameter_with_state(data, requires_grad=False, backward_hooks=None
     return data
 
 
+LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
+LEGACY_PROTOCOL = 1001
+
+
+def _storage_name(storage_type) -> str:
+    return storage_type.name if isinstance(storage_type, _StorageType) else str(storage_type)
+
+
+def _storage_dtype(name: str) -> np.dtype:
+    if name not in _STORAGE_DTYPES:
+        raise PthFormatError(f"unsupported storage type {name}")
+    return np.dtype(np.uint16 if name == "BFloat16Storage" else _STORAGE_DTYPES[name])
+
+
+def _decode(raw: bytes, name: str) -> np.ndarray:
+    """Little-endian storage bytes -> a native-order numpy array of the storage's dtype."""
+    if name == "BFloat16Storage":
+        u16 = np.frombuffer(raw, dtype="<u2")
+        return (u16.astype(np.uint32) << 16).view(np.float32)
+    arr = np.frombuffer(raw, dtype=_storage_dtype(name).newbyteorder("<"))
+    return arr.astype(arr.dtype.newbyteorder("="))
+
+
 class _Unpickler(pickle.Unpickler):
-    def __init__(self, file, zf: zipfile.ZipFile, prefix: str):
+    """Unpickles checkpoint data only; `read_storage(key, storage type name, numel)` gives a storage's array."""
+
+    def __init__(self, file, read_storage: Callable[[str, str, int], np.ndarray]):
         super().__init__(file)
-        self._zf = zf
-        self._prefix = prefix
+        self._read_storage = read_storage
         self._storages: dict[str, _Storage] = {}
 
     def find_class(self, module, name):
@@ -99,33 +129,32 @@ class _Unpickler(pickle.Unpickler):
         raise pickle.UnpicklingError(f"refusing to load {module}.{name} from a checkpoint")
 
     def persistent_load(self, pid):
-        if not (isinstance(pid, tuple) and pid and pid[0] == "storage"):
+        # zip: ('storage', type, key, location, numel); legacy: the same + view metadata (None unless the
+        # tensor was saved as a view of a larger storage: (view key, offset, size)).
+        if not (isinstance(pid, tuple) and len(pid) in (5, 6) and pid[0] == "storage"):
             raise pickle.UnpicklingError(f"unsupported persistent id {pid!r}")
-        _, storage_type, key, _location, numel = pid
-        key = str(key)
+        storage_type, key, numel = pid[1], str(pid[2]), int(pid[4])
+        view = pid[5] if len(pid) == 6 else None
         if key not in self._storages:
-            name = storage_type.name if isinstance(storage_type, _StorageType) else str(storage_type)
-            raw = self._zf.read(f"{self._prefix}data/{key}")
-            if name == "BFloat16Storage":
-                u16 = np.frombuffer(raw, dtype="<u2")
-                arr = (u16.astype(np.uint32) << 16).view(np.float32)
-            elif name in _STORAGE_DTYPES:
-                arr = np.frombuffer(raw, dtype=np.dtype(_STORAGE_DTYPES[name]).newbyteorder("<"))
-            else:
-                raise PthFormatError(f"unsupported storage type {name}")
-            self._storages[key] = _Storage(arr.astype(arr.dtype.newbyteorder("=")))
+            self._storages[key] = _Storage(self._read_storage(key, _storage_name(storage_type), numel))
+        if view is not None:
+            view_key, offset, size = view
+            view_key = str(view_key)
+            if view_key not in self._storages:
+                base = self._storages[key].array
+                self._storages[view_key] = _Storage(base[int(offset):int(offset) + int(size)])
+            return self._storages[view_key]
         return self._storages[key]
 
 
 def load_pth(path: str | os.PathLike) -> Any:
-    """Load a `torch.save` zip checkpoint into nested dicts/lists with numpy arrays in place of tensors."""
+    """Load a `torch.save` checkpoint (zip or legacy format) into nested dicts/lists with numpy arrays in place
+    of tensors."""
     path = os.fspath(path)
     if not os.path.exists(path):
         raise FileNotFoundError(f"{path}: no such checkpoint")
     if not zipfile.is_zipfile(path):
-        raise PthFormatError(
-            f"{path}: not a PyTorch zip checkpoint (legacy pre-1.6 tar/pickle checkpoints are not supported; "
-            "re-save it with a recent PyTorch)")
+        return _load_legacy(path)
     with zipfile.ZipFile(path) as zf:
         pkl = [n for n in zf.namelist() if n.endswith("data.pkl")]
         if not pkl:
@@ -133,7 +162,67 @@ def load_pth(path: str | os.PathLike) -> Any:
         prefix = pkl[0][: -len("data.pkl")]
         with zf.open(pkl[0]) as f:
             data = io.BytesIO(f.read())
+
+        def read_storage(key, name, numel):
+            return _decode(zf.read(f"{prefix}data/{key}"), name)
+
         try:
-            return _Unpickler(data, zf, prefix).load()
+            return _Unpickler(data, read_storage).load()
         except (pickle.UnpicklingError, EOFError, KeyError) as e:
             raise PthFormatError(f"{path}: cannot read checkpoint: {e}") from e
+
+
+class _HeaderUnpickler(pickle.Unpickler):
+    """For the legacy header pickles (ints, a dict of str/int/bool): nothing may be imported."""
+
+    def find_class(self, module, name):
+        raise pickle.UnpicklingError(f"refusing to load {module}.{name} from a checkpoint header")
+
+
+def _load_legacy(path: str) -> Any:
+    """The legacy format (module docstring). The object pickle comes before the storage bytes, so it is read
+    twice: once to learn each storage's type and size, then, with the storages read, to build the arrays."""
+    with open(path, "rb") as f:
+        data = f.read()
+    buf = io.BytesIO(data)
+    try:
+        magic = _HeaderUnpickler(buf).load()
+    except Exception:  # noqa: BLE001 - not a pickle at all
+        magic = None
+    if magic != LEGACY_MAGIC:
+        raise PthFormatError(f"{path}: not a PyTorch checkpoint (neither a zip archive nor the legacy format)")
+    try:
+        protocol = _HeaderUnpickler(buf).load()
+        if protocol != LEGACY_PROTOCOL:
+            raise PthFormatError(f"{path}: legacy checkpoint protocol {protocol!r}, expected {LEGACY_PROTOCOL}")
+        sys_info = _HeaderUnpickler(buf).load()
+        if isinstance(sys_info, dict) and sys_info.get("little_endian") is False:
+            raise PthFormatError(f"{path}: saved on a big-endian machine (not supported)")
+        object_start = buf.tell()
+        types: dict[str, tuple[str, int]] = {}
+
+        def record(key, name, numel):
+            types[key] = (name, numel)
+            return np.zeros(numel, _storage_dtype(name))  # placeholder: only shapes matter on this pass
+
+        _Unpickler(buf, record).load()
+        keys = [str(k) for k in _HeaderUnpickler(buf).load()]
+        pos = buf.tell()
+        storages: dict[str, np.ndarray] = {}
+        for key in keys:
+            if key not in types:
+                raise PthFormatError(f"{path}: storage {key!r} is listed but no tensor uses it")
+            name, numel = types[key]
+            if pos + 8 > len(data):
+                raise PthFormatError(f"{path}: truncated (storage {key!r} is missing)")
+            (count,) = struct.unpack_from("<q", data, pos)
+            nbytes = count * _storage_dtype(name).itemsize
+            if count != numel or pos + 8 + nbytes > len(data):
+                raise PthFormatError(f"{path}: storage {key!r} holds {count} elements where {numel} are expected, "
+                                     "or the file is truncated")
+            storages[key] = _decode(data[pos + 8:pos + 8 + nbytes], name)
+            pos += 8 + nbytes
+        buf.seek(object_start)
+        return _Unpickler(buf, lambda key, name, numel: storages[key]).load()
+    except (pickle.UnpicklingError, EOFError, KeyError, struct.error) as e:
+        raise PthFormatError(f"{path}: cannot read legacy checkpoint: {e}") from e

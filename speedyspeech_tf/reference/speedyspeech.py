@@ -294,20 +294,50 @@ TEACHER_INPUTS = ("phonemes", "phoneme_lengths", "spectrograms")
 
 def run_student_reference(model, npz) -> dict[str, np.ndarray]:
     """Every output of student_seed0.npz: encoder_out, log_durations, decoder_in_given_durations,
-    mel_given_durations, durations_inference, mel_inference (eval mode)."""
+    mel_given_durations, durations_inference, mel_inference (eval mode). That fixture is the reference's
+    batched forward, where padding reaches the convolutions: the model runs with mask_padding off for it."""
     import tensorflow as tf
 
     phonemes = tf.constant(np.asarray(npz["phonemes"]), tf.int32)
     lengths = tf.constant(np.asarray(npz["phoneme_lengths"]), tf.int32)
     durations = tf.constant(np.asarray(npz["given_durations"]), tf.float32)
-    enc = model.encode(phonemes, training=False)
-    log_d = model.predict_log_durations(enc, training=False)
-    dec_in, _, _ = model.expand(enc, durations)
-    mel_given = model.decode(dec_in, training=False)
-    mel_inf, dur_inf, _ = model.infer(phonemes, lengths)
+    masked = model.config.mask_padding
+    model.config.mask_padding = False
+    try:
+        enc = model.encode(phonemes, training=False)
+        log_d = model.predict_log_durations(enc, training=False)
+        dec_in, _, _ = model.expand(enc, durations)
+        mel_given = model.decode(dec_in, training=False)
+        mel_inf, dur_inf, _ = model.infer(phonemes, lengths)
+    finally:
+        model.config.mask_padding = masked
     out = {"encoder_out": enc, "log_durations": log_d, "decoder_in_given_durations": dec_in,
            "mel_given_durations": mel_given, "durations_inference": dur_inf, "mel_inference": mel_inf}
     return {k: np.asarray(v) for k, v in out.items()}
+
+
+def single_sentences(npz) -> list[tuple[np.ndarray, int]]:
+    """The sentences of student_seed0_single.npz: (ids [1, L + 5] with the 5 trailing zeros, L) each."""
+    out = []
+    i = 0
+    while f"phonemes_{i}" in npz:
+        ids = np.asarray(npz[f"phonemes_{i}"], np.int32)
+        out.append((ids, int(ids.shape[1]) - 5))
+        i += 1
+    return out
+
+
+def run_student_single_reference(model, npz) -> dict[str, np.ndarray]:
+    """durations_i and mel_i of student_seed0_single.npz (the reference's inference.py, one sentence at a
+    time), from the model's `infer` (mask_padding on: the output does not depend on the buffer)."""
+    import tensorflow as tf
+
+    out = {}
+    for i, (ids, length) in enumerate(single_sentences(npz)):
+        mel, dur, frames = model.infer(tf.constant(ids), tf.constant([length], tf.int32))
+        out[f"durations_{i}"] = np.asarray(dur)
+        out[f"mel_{i}"] = np.asarray(mel)[:, :int(frames[0])]
+    return out
 
 
 def run_teacher_reference(model, npz) -> dict[str, np.ndarray]:
@@ -322,6 +352,7 @@ def run_teacher_reference(model, npz) -> dict[str, np.ndarray]:
 
 __all__ = [
     "ReferenceImportError", "import_student", "import_teacher", "run_student_reference", "run_teacher_reference",
+    "run_student_single_reference", "single_sentences",
     "infer_student_config", "infer_teacher_config", "student_weight_map", "teacher_weight_map",
     "load_state_dict", "assign_state_dict", "STUDENT_INPUTS", "TEACHER_INPUTS",
 ]

@@ -27,6 +27,7 @@ class ReferenceKind:
     importer: str                 # "module:function", (pth_or_dict) -> (model, config)
     runner: str                   # "module:function", (model, npz) -> {name: array}
     inputs: tuple                 # names in the outputs .npz that are inputs, not outputs
+    metadata: tuple = ()          # names in the .npz that describe it (file names, hashes): not compared
 
 
 def _state_dict_keys(ckpt) -> list[str]:
@@ -48,6 +49,12 @@ def _is_melgan(ckpt) -> bool:
     return isinstance(ckpt, dict) and "model_g" in ckpt
 
 
+def _is_hifigan(ckpt) -> bool:
+    from .hifigan import is_hifigan
+
+    return is_hifigan(ckpt)
+
+
 REGISTRY: dict[str, ReferenceKind] = {
     "student": ReferenceKind("student", _is_student, "speedyspeech_tf.reference.speedyspeech:import_student",
                              "speedyspeech_tf.reference.speedyspeech:run_student_reference",
@@ -58,6 +65,9 @@ REGISTRY: dict[str, ReferenceKind] = {
     "melgan": ReferenceKind("melgan", _is_melgan, "speedyspeech_tf.reference.melgan:import_melgan",
                             "speedyspeech_tf.reference.melgan:run_melgan_reference",
                             ("mel", "disc_input")),
+    "hifigan": ReferenceKind("hifigan", _is_hifigan, "speedyspeech_tf.reference.hifigan:import_hifigan",
+                             "speedyspeech_tf.reference.hifigan:run_hifigan_reference", ("mel",),
+                             ("checkpoint", "sha256")),
 }
 
 
@@ -82,18 +92,23 @@ def detect_kind(ckpt, name: str = "checkpoint") -> ReferenceKind:
         if entry.detect(ckpt):
             return entry
     top = sorted(ckpt)[:8] if isinstance(ckpt, dict) else type(ckpt).__name__
-    raise ReferenceImportError(f"{name}: not a reference checkpoint this tool knows (student, teacher or "
-                               f"MelGAN); top-level keys: {top}")
+    raise ReferenceImportError(f"{name}: not a reference checkpoint this tool knows (student, teacher, MelGAN or "
+                               f"HiFi-GAN); top-level keys: {top}")
 
 
 def import_reference(pth_or_dict):
-    """Load any registered reference checkpoint. Returns (kind entry, model, config)."""
+    """Load any registered reference checkpoint (a path, a shipped HiFi-GAN's short name, or the loaded dict).
+    Returns (kind entry, model, config)."""
+    from .hifigan import SHIPPED, shipped_checkpoint
     from .pth import load_pth
 
+    if isinstance(pth_or_dict, str) and pth_or_dict in SHIPPED:
+        pth_or_dict = shipped_checkpoint(pth_or_dict)
     name = os.fspath(pth_or_dict) if isinstance(pth_or_dict, (str, os.PathLike)) else "checkpoint"
     ckpt = load_pth(pth_or_dict) if isinstance(pth_or_dict, (str, os.PathLike)) else pth_or_dict
     entry = detect_kind(ckpt, name)
-    result = resolve(entry.importer)(ckpt)
+    # Importers take the path when there is one (a HiFi-GAN reads the config.json beside it).
+    result = resolve(entry.importer)(pth_or_dict if entry.kind == "hifigan" else ckpt)
     if isinstance(result, tuple):
         model, config = result[0], result[1]
     else:  # an importer returning the model alone
@@ -102,13 +117,18 @@ def import_reference(pth_or_dict):
 
 
 def load_model(path):
-    """A reference `.pth` or one of our checkpoint directories -> (kind entry, model)."""
+    """A reference `.pth`, a shipped HiFi-GAN's short name or one of our checkpoint directories ->
+    (kind entry, model)."""
     from .. import checkpoint as ckpt_mod
+    from .hifigan import SHIPPED
 
     path = os.fspath(path)
     if os.path.isdir(path):
         model, meta = ckpt_mod.load_checkpoint(path)
         return REGISTRY[meta["kind"]], model
+    if path in SHIPPED:
+        entry, model, _ = import_reference(path)
+        return entry, model
     if not os.path.exists(path):
         raise FileNotFoundError(f"{path}: no such checkpoint")
     entry, model, _ = import_reference(path)
@@ -144,7 +164,7 @@ def verify(pth, npz, tol: float = 1e-4) -> list[tuple[str, tuple, float, bool]]:
     computed = resolve(entry.runner)(model, data)
     rows = []
     for name, expected in data.items():
-        if name in entry.inputs:
+        if name in entry.inputs or name in entry.metadata:
             continue
         if name not in computed:
             raise ReferenceImportError(f"{npz_name}: output {name!r} is not produced by a {entry.kind} model; "

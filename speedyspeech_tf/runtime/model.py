@@ -4,7 +4,7 @@
 that the files are what the config says (signature names, N, F, W + 2C, n_mels, hop length) before anything is
 synthesised; a mismatch raises ConfigMismatchError naming the file and the field. It then offers the two calls:
 
-    student(ids, speed) -> (mel [frames, n_mels] natural-log mel, frames, overflow)
+    student(ids, speed) -> (mel [frames, n_mels] natural-log mel, frames, overflow); last_durations: frames per id
     vocoder(mel_window [W + 2C, n_mels]) -> audio [(W + 2C) * hop] float32
 
 Imports only numpy, the stdlib and the TFLite interpreter (see interpreters.py).
@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ..config import ConfigMismatchError, ExportConfig, MelGANConfig, from_dict
+from ..config import ConfigMismatchError, ExportConfig, vocoder_config_from_dict
 from ..models.windows import default_context
 from .interpreters import load_interpreter
 
@@ -75,9 +75,10 @@ class ExportedModels:
         n_mels = cfg.audio.n_mels
         if cfg.vocoder_config:
             try:
-                voc = from_dict(MelGANConfig, cfg.vocoder_config)
+                voc = vocoder_config_from_dict(cfg.vocoder, cfg.vocoder_config)
             except (TypeError, ValueError) as e:
-                raise ConfigMismatchError(f"{model_dir}/config.json: vocoder_config is not valid: {e}") from e
+                raise ConfigMismatchError(f"{model_dir}/config.json: vocoder_config is not a valid {cfg.vocoder} "
+                                          f"config: {e}") from e
             if voc.n_mels != n_mels or voc.hop_length != cfg.hop_length:
                 raise ConfigMismatchError(
                     f"{model_dir}/config.json: vocoder_config (n_mels {voc.n_mels}, hop_length {voc.hop_length}) "
@@ -94,18 +95,24 @@ class ExportedModels:
         L = cfg.vocoder_frames
         s_in, s_out = cfg.student_inputs, cfg.student_outputs
         v_in, v_out = cfg.vocoder_inputs, cfg.vocoder_outputs
-        if len(s_in) != 3 or len(s_out) != 3 or len(v_in) != 1 or len(v_out) != 1:
-            raise ConfigMismatchError(f"{model_dir}/config.json: expected 3 student inputs and outputs and 1 "
-                                      f"vocoder input and output, got {s_in} -> {s_out}, {v_in} -> {v_out}")
+        if len(s_in) != 3 or len(s_out) not in (3, 4) or len(v_in) != 1 or len(v_out) != 1:
+            raise ConfigMismatchError(f"{model_dir}/config.json: expected 3 student inputs, 3 or 4 outputs "
+                                      f"(mel, frames, overflow[, durations]) and 1 vocoder input and output, got "
+                                      f"{s_in} -> {s_out}, {v_in} -> {v_out}")
+        # Exports before timestamps existed have no durations output: synthesis works, timestamps do not.
+        self.has_durations = len(s_out) == 4
+        student_outputs = {
+            s_out[0]: ((1, cfg.F, n_mels), "float32", f"max_frames F = {cfg.F}, n_mels = {n_mels}"),
+            s_out[1]: ((1,), "int32", "frames"), s_out[2]: ((1,), "int32", "overflow")}
+        if self.has_durations:
+            student_outputs[s_out[3]] = ((1, cfg.N), "int32", f"durations, max_phonemes N = {cfg.N}")
         self._s_names = s_in, s_out
         self._v_names = v_in[0], v_out[0]
         self.student_runner = _Runner(
             os.path.join(model_dir, cfg.student_file), "student", cfg.signature_key,
             {s_in[0]: ((1, cfg.N), "int32", f"max_phonemes N = {cfg.N}"),
              s_in[1]: ((1,), "int32", "length"), s_in[2]: ((1,), "float32", "speed")},
-            {s_out[0]: ((1, cfg.F, n_mels), "float32", f"max_frames F = {cfg.F}, n_mels = {n_mels}"),
-             s_out[1]: ((1,), "int32", "frames"), s_out[2]: ((1,), "int32", "overflow")},
-            runtime, threads, xnnpack)
+            student_outputs, runtime, threads, xnnpack)
         self.vocoder_runner = _Runner(
             os.path.join(model_dir, cfg.vocoder_file), "vocoder", cfg.signature_key,
             {v_in[0]: ((1, L, n_mels), "float32",
@@ -118,6 +125,7 @@ class ExportedModels:
         self.vocoder_seconds = 0.0
         self.student_calls = 0
         self.vocoder_calls = 0
+        self.last_durations: np.ndarray | None = None  # frames per symbol of the last student call
 
     # ------------------------------------------------------------------------------------------- calls
 
@@ -149,6 +157,8 @@ class ExportedModels:
         if not 0 <= frames <= cfg.F:
             raise ValueError(f"{self.student_runner.path}: the student returned {frames} frames (F = {cfg.F})")
         mel = np.array(out[names_out[0]][0, :frames], np.float32)
+        self.last_durations = (np.array(out[names_out[3]].reshape(-1)[:ids.size], np.int64)
+                               if self.has_durations else None)
         return mel, frames, overflow
 
     def vocoder(self, window: np.ndarray) -> np.ndarray:
@@ -179,7 +189,7 @@ class ExportedModels:
         cfg = self.config
         return {"model_dir": self.model_dir, "quantization": cfg.quantization, "runtime": self.runtime,
                 "threads": self.threads, "N": cfg.N, "F": cfg.F, "W": cfg.W, "C": cfg.C,
-                "sample_rate": cfg.audio.sample_rate, "hop_length": cfg.hop_length}
+                "sample_rate": cfg.audio.sample_rate, "hop_length": cfg.hop_length, "vocoder": cfg.vocoder}
 
 
 __all__ = ["ExportedModels"]

@@ -1,5 +1,6 @@
-"""What the three trainers (teacher, student, MelGAN) share: the distribution strategy, the run directory,
-resumable and atomic backups, a NaN guard, TensorBoard, and exporting our checkpoint format.
+"""What the three trainers (teacher, student, MelGAN) share: the distribution strategy and the all-reduce, the
+run directory, argument checks, resumable and atomic backups, a NaN guard, a progress bar, TensorBoard, and
+exporting our checkpoint format.
 
 A run directory looks like this:
 
@@ -21,17 +22,17 @@ import contextlib
 import json
 import math
 import os
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 import keras
 import tensorflow as tf
 
 from ..config import ConfigMismatchError, check_same, load_json, save_json
-
-STRATEGIES = ("auto", "default", "mirrored", "multi_worker")
+from .cli import STRATEGIES
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -73,16 +74,21 @@ def get_strategy(name: str = "auto") -> tf.distribute.Strategy:
     return tf.distribute.get_strategy()
 
 
+def all_reduce_sum(value):
+    """Sum `value` (a tensor or a nest of tensors) over the replicas, from inside a replica context (identity on
+    one replica)."""
+    ctx = tf.distribute.get_replica_context()
+    if ctx is None or ctx.num_replicas_in_sync == 1:
+        return value
+    return ctx.all_reduce(tf.distribute.ReduceOp.SUM, value)
+
+
 def keras_logs(values: dict) -> dict:
     """What a custom train_step/test_step returns to Keras: `values` as they are, except under a
-    MultiWorkerMirroredStrategy across workers, where each scalar becomes shape [1].
-
-    Keras 3 (3.15) reduces the step's outputs there with `strategy.reduce("MEAN", v, axis=0)`, which fails on a
-    scalar ("Invalid reduction dimension 0 for input with 0 dimensions"), so model.fit of any model whose step
-    returns scalar metrics cannot run across workers. With shape [1] the reduction is the mean over the replicas
-    (our values are already global, so all equal) and the logs are scalars again.
-    """
+    MultiWorkerMirroredStrategy across workers, where each scalar becomes shape [1] (Keras 3 reduces the logs
+    there with axis=0, which fails on scalars; see docs/training.md)."""
     strategy = tf.distribute.get_strategy()
+    # Private, but the very test Keras uses to decide on that reduction (keras/src/backend/tensorflow/trainer.py).
     multi_worker = isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) and getattr(
         strategy.extended, "_in_multi_worker_mode", lambda: False)()
     if not multi_worker:
@@ -91,7 +97,7 @@ def keras_logs(values: dict) -> dict:
             for k, v in values.items()}
 
 
-def is_chief(strategy: tf.distribute.Strategy | None = None) -> bool:
+def is_chief() -> bool:
     """True on the worker that writes shared outputs (TensorBoard, exported checkpoints, plots)."""
     raw = os.environ.get("TF_CONFIG")
     if not raw:
@@ -110,6 +116,20 @@ def worker_index() -> int:
     return int(json.loads(raw).get("task", {}).get("index", 0))
 
 
+def data_shard(strategy: tf.distribute.Strategy) -> tuple[int, tuple[int, int] | None]:
+    """(workers, shard): the number of workers and this worker's `shard=(workers, index)` for the data pipelines
+    (None on a single worker)."""
+    # FIXME never true: MultiWorkerMirroredStrategy's class is named CollectiveAllReduceStrategy (kept as it was).
+    workers = max(1, tf_config_workers()) if type(strategy).__name__.startswith("MultiWorker") else 1
+    return workers, ((workers, worker_index()) if workers > 1 else None)
+
+
+def resume_seed(seed: int | None, completed_epochs: int) -> int | None:
+    """The data seed of a run resumed after `completed_epochs`: it continues the shuffling elsewhere rather than
+    replaying the first epochs' order."""
+    return None if seed is None else seed + 7919 * completed_epochs
+
+
 def scale_for_replicas(per_replica_batch: int, base_lr: float, strategy: tf.distribute.Strategy,
                        scale_lr: bool = True) -> tuple[int, float]:
     """Global batch = per-replica batch × replicas; the learning rate scales linearly with the replicas
@@ -125,10 +145,35 @@ def set_mixed_precision(enabled: bool) -> None:
 
 
 # --------------------------------------------------------------------------------------------------------------
-# Errors
+# Arguments, errors, running a command
 # --------------------------------------------------------------------------------------------------------------
+def check_run_arguments(counts: dict[str, Any], minutes: float | None = None, required: tuple[str, ...] = ()) -> None:
+    """ValueError naming the option unless every value of `counts` ({"--epochs": 3, ...}) is a positive integer
+    (None allowed unless the option is in `required`) and `minutes` is None or > 0."""
+    for name, value in counts.items():
+        if value is None and name not in required:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    if minutes is not None and not minutes > 0:
+        raise ValueError(f"--minutes must be > 0, got {minutes}")
+
+
 class TrainingDivergedError(RuntimeError):
     """A loss became NaN or infinite; the last good backup is kept."""
+
+
+def run_command(train: Callable[..., dict], *args, **kwargs) -> int:
+    """Run a trainer for the command line: a corrupt or missing cache file and a diverged loss become one-line
+    errors (exit 2); the exit code is 1 when no epoch is done."""
+    from ..cli import CLIError
+
+    try:
+        with data_errors():
+            result = train(*args, **kwargs)
+    except TrainingDivergedError as e:
+        raise CLIError(str(e)) from None
+    return 0 if result["completed_epochs"] > 0 else 1
 
 
 @contextlib.contextmanager
@@ -136,7 +181,7 @@ def data_errors():
     """Report a corrupt or missing cache file met by the input pipeline as a ValueError naming the file.
 
     tf.data reads the cache inside the graph, so such a file surfaces as a TensorFlow InvalidArgumentError /
-    NotFoundError / DataLossError with a long graph traceback; the file's path is in its message (data.py's
+    NotFoundError / DataLossError with a long graph traceback; the file's path is in its message (data.pipelines'
     "corrupt cache file (...)" assertion, or the failed read). Errors that name no file are re-raised as they are.
     """
     try:
@@ -183,7 +228,7 @@ class AtomicBackupAndRestore(keras.callbacks.BackupAndRestore):
         super().__init__(backup_dir, save_freq=save_freq, delete_checkpoint=False)
         self._step_offset_epoch = 0
 
-    def _save_model(self):
+    def _save_model(self):  # private Keras hook: the one place Keras writes a backup (tests/test_fault_tolerance.py)
         os.makedirs(self.backup_dir, exist_ok=True)
         fd, tmp_weights = tempfile.mkstemp(prefix=".tmp-", suffix=".weights.h5", dir=self.backup_dir)
         os.close(fd)
@@ -242,19 +287,41 @@ class ExportCheckpoint(keras.callbacks.Callback):
             self.save_fn(self.directory)
 
 
+class SideWork:
+    """Runs work that must never stop training (plots, TensorBoard images, audio samples): an exception there is
+    logged once per kind of work, with its reason, and training goes on. `failures` counts them."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.failures = 0
+
+    def run(self, fn: Callable, *args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except Exception as e:  # noqa: BLE001 - anything, by design: side work never ends a run
+            self.failures += 1
+            if self.failures == 1:
+                reason = str(e).strip().splitlines()[0] if str(e).strip() else ""
+                print(f"warning: {self.name} failed ({type(e).__name__}: {reason[:300]}); training goes on "
+                      "(logged once)", file=sys.stderr, flush=True)
+            return None
+
+
 class EpochPlots(keras.callbacks.Callback):
-    """Call `plot_fn(epoch, directory)` at the end of each epoch (chief only); used for PNG plots."""
+    """Call `plot_fn(epoch, directory)` at the end of each epoch (chief only); used for PNG plots. A failure
+    there is logged once and never stops training (SideWork)."""
 
     def __init__(self, directory: str, plot_fn: Callable[[int, str], None], every: int = 1):
         super().__init__()
         self.directory = directory
         self.plot_fn = plot_fn
         self.every = max(1, every)
+        self.side_work = SideWork("epoch plot")
 
     def on_epoch_end(self, epoch, logs=None):
         if is_chief() and (epoch + 1) % self.every == 0:
             os.makedirs(self.directory, exist_ok=True)
-            self.plot_fn(epoch + 1, self.directory)
+            self.side_work.run(self.plot_fn, epoch + 1, self.directory)
 
 
 class TimeBudget(keras.callbacks.Callback):
@@ -269,9 +336,10 @@ class TimeBudget(keras.callbacks.Callback):
     after, and a worker that stops alone leaves the others waiting in a collective.
     """
 
-    def __init__(self, minutes: float):
+    def __init__(self, minutes: float, clock=None):
         super().__init__()
         self.seconds = float(minutes) * 60.0
+        self.clock = clock or (lambda: time.monotonic())  # injectable: tests drive it without wall-clock races
         self.start = None
         self.epoch_start = None
         self.stopped_after_epoch: int | None = None  # 1-based epoch after which training stopped
@@ -283,22 +351,60 @@ class TimeBudget(keras.callbacks.Callback):
         return self.stopped_after_epoch is not None
 
     def on_train_begin(self, logs=None):
-        self.start = time.monotonic()
+        self.start = self.clock()
 
     def on_epoch_begin(self, epoch, logs=None):
-        self.epoch_start = time.monotonic()
+        self.epoch_start = self.clock()
 
     def on_train_batch_end(self, batch, logs=None):
-        if self.within_epochs and time.monotonic() - self.start > self.seconds:
+        if self.within_epochs and self.clock() - self.start > self.seconds:
             self._used_up = True
             self.model.stop_training = True
 
     def on_epoch_end(self, epoch, logs=None):
-        now = time.monotonic()
+        now = self.clock()
         if self.stopped_after_epoch is None and (self._used_up or
                                                  now - self.start + (now - self.epoch_start) > self.seconds):
             self.stopped_after_epoch = epoch + 1
             self.model.stop_training = True
+
+
+class TqdmProgress(keras.callbacks.Callback):
+    """A tqdm bar per epoch showing the running values of `keys`; at the epoch's end, those of `end_keys` that the
+    epoch's logs hold (e.g. the validation losses)."""
+
+    def __init__(self, epochs: int, steps: int, keys: tuple[str, ...], end_keys: tuple[str, ...] = (),
+                 digits: int = 4, disable: bool = False):
+        super().__init__()
+        self.epochs, self.steps, self.keys, self.end_keys = epochs, steps, keys, end_keys
+        self.digits, self.disable = digits, disable
+        self.bar = None
+
+    def _postfix(self, logs, keys) -> dict:
+        return {k: f"{float(logs[k]):.{self.digits}f}" for k in keys if k in (logs or {})}
+
+    def on_epoch_begin(self, epoch, logs=None):
+        from tqdm import tqdm
+
+        self.bar = tqdm(total=self.steps, desc=f"epoch {epoch + 1}/{self.epochs}", unit="step",
+                        disable=self.disable, dynamic_ncols=True, leave=True)
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.bar is not None:
+            self.bar.update(1)
+            self.bar.set_postfix(self._postfix(logs, self.keys), refresh=False)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.bar is not None:
+            postfix = self._postfix(logs, self.end_keys)
+            if postfix:
+                self.bar.set_postfix(postfix, refresh=False)
+        self.on_train_end()
+
+    def on_train_end(self, logs=None):
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
 
 
 class History(keras.callbacks.Callback):
@@ -315,7 +421,7 @@ class History(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         if not is_chief():
             return
-        row = {"epoch": epoch + 1}
+        row = {"epoch": epoch + 1, "time": round(time.time(), 1)}  # wall clock: learning curves against hours
         row.update({k: float(v) for k, v in (logs or {}).items() if _is_number(v)})
         with open(self.path, "a", encoding="utf-8") as f:
             f.write(json.dumps(row) + "\n")
@@ -425,20 +531,11 @@ def standard_callbacks(run: RunDir, steps_per_epoch: int, save_fn: Callable[[str
     return cbs
 
 
-def masked_mean(values: tf.Tensor, mask: tf.Tensor) -> tf.Tensor:
-    """Mean of `values` over positions where `mask` is 1 (mask broadcast to values)."""
-    mask = tf.cast(mask, values.dtype)
-    mask = tf.broadcast_to(mask, tf.shape(values)) if mask.shape.rank == values.shape.rank else mask
-    return tf.math.divide_no_nan(tf.reduce_sum(values * mask), tf.reduce_sum(mask))
-
-
-def sequence_mask(lengths: tf.Tensor, maxlen=None, dtype=tf.float32) -> tf.Tensor:
-    return tf.sequence_mask(lengths, maxlen=maxlen, dtype=dtype)
-
 
 __all__ = [
-    "get_strategy", "keras_logs", "data_errors", "is_chief", "worker_index", "scale_for_replicas",
-    "set_mixed_precision", "RunDir",
-    "standard_callbacks", "AtomicBackupAndRestore", "NanGuard", "TimeBudget", "ExportCheckpoint", "EpochPlots", "History",
-    "read_history", "TrainingDivergedError", "ConfigMismatchError", "masked_mean", "sequence_mask",
+    "STRATEGIES", "get_strategy", "all_reduce_sum", "keras_logs", "data_errors", "is_chief", "worker_index",
+    "data_shard", "resume_seed", "scale_for_replicas", "set_mixed_precision", "check_run_arguments", "run_command",
+    "RunDir", "standard_callbacks", "AtomicBackupAndRestore", "NanGuard", "TimeBudget", "ExportCheckpoint",
+    "EpochPlots", "SideWork", "TqdmProgress", "History", "read_history", "TrainingDivergedError",
+    "ConfigMismatchError",
 ]

@@ -1,45 +1,24 @@
-"""Student (SpeedySpeech) training with `model.fit`: a custom `train_step`/`test_step`, and the `train-student`
-command.
-
-What the reference trainer does (janvainer/speedyspeech code/speedyspeech.py, losses.py, pytorch_ssim) and how
-it is done here:
-
-- Teacher forcing: the encodings are expanded by the ground-truth durations; the duration predictor sees the
-  encodings detached (`StudentConfig.detach_duration_input`).
-- Loss = l1_weight * masked L1(mel) + ssim_weight * (1 - SSIM(mel)) + duration_weight * masked smooth-L1 of the
-  predicted log durations against log(max(d, 1)) (all weights 1). See `speedyspeech_tf.losses` for the exact
-  masking and for why SSIM is our own (the reference's zero-padded 11x11 Gaussian SSIM, not `tf.image.ssim`).
-- Adam with lr 0.002 and torch's defaults (betas 0.9 / 0.999, eps 1e-8); the gradient's global norm clipped to 1
-  (`clip_grad_norm_`: factor min(1, 1 / (norm + 1e-6))); the learning rate halved when the validation loss has
-  not improved (relative threshold 1e-4) for MORE than 3 epochs (torch's ReduceLROnPlateau semantics; Keras's
-  own counts differently, see `_callbacks()`).
-- Validation: the reference scores its validation set in free-running inference (DTW-aligned L1 plus a huber
-  on linear durations, computed in Python with fastdtw). Here `test_step` computes the training losses with
-  teacher forcing and BatchNorm in inference mode, all in the graph; `val_loss` drives the learning-rate
-  schedule. Free-running inference of one validation item is plotted every epoch instead.
-
-Distribution: every loss is a masked mean whose denominator (valid frames or phonemes) is all-reduced over the
-replicas, so each replica contributes sum / GLOBAL count and the gradients Keras sums over the replicas are
-those of the global-batch loss, whatever the split. Keras 3's optimizer clips gradients per replica BEFORE it
-sums them, so clipping is done here instead, on the all-reduced gradient (exactly torch's clip_grad_norm_ on
-the whole batch). Metrics are updated with the all-reduced (global) values on every replica.
-
-Mixed precision (`mixed_precision=True`): the global policy mixed_float16, the two output convolutions (mel and
-log durations) in float32, losses in float32, and Keras 3's LossScaleOptimizer (`optimizer.scale_loss`).
-
-"Epochs" are `steps_per_epoch` steps over the repeated training set (default: one pass); after each epoch come
-validation, the learning-rate schedule, a backup (resumable), our checkpoint (RUN_DIR/checkpoint), plots and
-TensorBoard summaries (see training.common for the run directory layout).
+"""Student (SpeedySpeech) training with `model.fit` (`train_student`): a custom `train_step`/`test_step` with
+teacher forcing, global-batch losses, clipping of the all-reduced gradient and torch's plateau schedule
+(`PlateauLR`). Command: training/cli.py. How it follows the reference: docs/training.md.
 """
 from __future__ import annotations
 
-import argparse
 import math
 import os
 from typing import Any, Callable
 
+import keras
+import numpy as np
+import tensorflow as tf
+
+from .. import data
+from .. import losses as L
 from ..config import StudentConfig, from_dict, load_json, to_dict
 from ..config import resolve_config as _resolve_config
+from ..models.student import SpeedySpeechStudent
+from .common import (RunDir, TimeBudget, TqdmProgress, all_reduce_sum, check_run_arguments, data_shard,
+                     get_strategy, keras_logs, read_history, resume_seed, set_mixed_precision, standard_callbacks)
 
 # Fields of StudentConfig that describe training, not the network: they may differ between an --init checkpoint
 # and the run that continues from it.
@@ -74,14 +53,12 @@ def architecture(cfg: StudentConfig) -> dict:
 
 
 # ==============================================================================================================
-# Model, optimizer, distributed helpers (TensorFlow is imported inside, so that --help stays fast)
+# Model, optimizer, gradient clipping
 # ==============================================================================================================
 
 def make_student(cfg: StudentConfig, float32_outputs: bool = True):
     """A built SpeedySpeechStudent whose two output convolutions (mel, log durations) compute in float32 even
     under a mixed_float16 global policy (a no-op under float32)."""
-    from ..models.student import SpeedySpeechStudent
-
     student = SpeedySpeechStudent(cfg)
     if float32_outputs:
         student.decoder.out_conv.dtype_policy = "float32"
@@ -94,24 +71,11 @@ def make_optimizer(cfg: StudentConfig, mixed_precision: bool = False):
     """Adam as the reference's (torch defaults besides the learning rate). No `global_clipnorm`: the train step
     clips the all-reduced gradient itself (Keras would clip per replica). Wrapped in a LossScaleOptimizer for
     mixed precision."""
-    import keras
-
     opt = keras.optimizers.Adam(learning_rate=cfg.learning_rate, beta_1=cfg.adam_beta1, beta_2=cfg.adam_beta2,
                                 epsilon=cfg.adam_epsilon)
     if mixed_precision:
         opt = keras.optimizers.LossScaleOptimizer(opt)
     return opt
-
-
-def all_reduce_sum(value):
-    """Sum `value` (a tensor or a nest of tensors) over the replicas, from inside a replica context (identity on
-    one replica)."""
-    import tensorflow as tf
-
-    ctx = tf.distribute.get_replica_context()
-    if ctx is None or ctx.num_replicas_in_sync == 1:
-        return value
-    return ctx.all_reduce(tf.distribute.ReduceOp.SUM, value)
 
 
 def clip_by_global_norm_across_replicas(grads, clip_norm: float, loss_scale=1.0, nonfinite: str = "nan"):
@@ -124,8 +88,6 @@ def clip_by_global_norm_across_replicas(grads, clip_norm: float, loss_scale=1.0,
     skips the step on all of them alike) or zero (nonfinite="zero": the weights stay finite; a diverged loss
     still stops training through the NaN guard). Returns (clipped grads, norm).
     """
-    import tensorflow as tf
-
     grads = [tf.convert_to_tensor(g) if isinstance(g, tf.IndexedSlices) else g for g in grads]
     present = [g for g in grads if g is not None]
     total = all_reduce_sum(present)
@@ -148,158 +110,121 @@ def clip_by_global_norm_across_replicas(grads, clip_norm: float, loss_scale=1.0,
 # The trainer model
 # ==============================================================================================================
 
-_TRAINER_CLASS = None
+class StudentTrainer(keras.Model):
+    """Holds `.student` (a SpeedySpeechStudent, the layout of our "student" checkpoints), the loss trackers and
+    the learning-rate schedule's state (`plateau_best`, `plateau_wait`: weights, so that backups carry them).
 
+    `fit` data: dicts {"phonemes" [B, N], "phoneme_lengths" [B], "durations" [B, N] (frames, 0 on padding),
+    "mel" [B, T, n_mels] standardised log-mel, "mel_lengths" [B]} (data.student_dataset).
+    Create it inside the distribution strategy's scope (`build_trainer`).
+    """
 
-def __getattr__(name):
-    # `StudentTrainer` is defined on first use, so that importing this module (the CLI's --help) stays TF-free.
-    if name == "StudentTrainer":
-        return _trainer_class()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    def __init__(self, config: StudentConfig | None = None, **kwargs):
+        kwargs.setdefault("name", "student_trainer")
+        super().__init__(**kwargs)
+        self.config = config = config or StudentConfig()
+        self.student = make_student(config)
+        self.trackers = [keras.metrics.Mean(name=n) for n in METRIC_NAMES + TRAIN_ONLY_METRICS]
+        self.plateau_best = self.add_weight(name="plateau_best", shape=(), trainable=False,
+                                            initializer=keras.initializers.Constant(np.inf), dtype="float32")
+        self.plateau_wait = self.add_weight(name="plateau_wait", shape=(), trainable=False,
+                                            initializer="zeros", dtype="float32")
+        self.built = True
 
+    @property
+    def metrics(self):
+        return list(self.trackers)
 
-def _trainer_class():
-    global _TRAINER_CLASS
-    if _TRAINER_CLASS is not None:
-        return _TRAINER_CLASS
+    @property
+    def grad_norm_tracker(self):
+        return self.trackers[len(METRIC_NAMES)]
 
-    import keras
-    import numpy as np
-    import tensorflow as tf
+    def call(self, inputs, training=None):
+        return self.student(inputs, training=training)
 
-    from .. import losses as L
-    from .common import keras_logs
+    def _maybe_symbolic_build(self, iterator=None, data_batch=None):
+        # Private Keras hook: its symbolic build averages the first batch over the replicas, which fails on a batch
+        # that does not split evenly (test_mirrored_strategy_global_batch_losses_clipping_and_mixed_precision).
+        if self.optimizer is not None and self.optimizer.built:
+            return
+        return super()._maybe_symbolic_build(iterator=iterator, data_batch=data_batch)
 
-    class _StudentTrainer(keras.Model):
-        """Holds `.student` (a SpeedySpeechStudent, the layout of our "student" checkpoints), the loss trackers and
-        the learning-rate schedule's state (`plateau_best`, `plateau_wait`: weights, so that backups carry them).
+    # ---- forward and losses ----------------------------------------------------------------------------
+    def forward(self, batch, training):
+        """Teacher-forced forward pass -> (mel [B, T, n_mels] float32 with T = the target's frames,
+        log durations [B, N] float32)."""
+        st = self.student
+        # F = the target's frames (a replica's share of a batch may lack its longest item; frames past an
+        # item's total are zeros and masked, so the padding is exact).
+        mel, log_durations, _ = st.teacher_forced(batch["phonemes"], batch["phoneme_lengths"],
+                                                  batch["durations"], training=training,
+                                                  num_frames=tf.shape(batch["mel"])[1])
+        return tf.cast(mel, tf.float32), tf.cast(log_durations, tf.float32)
 
-        `fit` data: dicts {"phonemes" [B, N], "phoneme_lengths" [B], "durations" [B, N] (frames, 0 on padding),
-        "mel" [B, T, n_mels] standardised log-mel, "mel_lengths" [B]} (data.student_dataset).
-        Create it inside the distribution strategy's scope (`build_trainer`).
-        """
+    def loss_terms(self, batch, mel, log_durations):
+        """This replica's share of each loss (sum / global count) and of the weighted total."""
+        cfg = self.config
+        l1_sum, l1_n = L.l1_terms(mel, batch["mel"], batch["mel_lengths"])
+        ssim_sum, ssim_n = L.ssim_terms(mel, batch["mel"], batch["mel_lengths"])
+        hub_sum, hub_n = L.huber_terms(log_durations, batch["durations"], batch["phoneme_lengths"],
+                                       cfg.huber_delta)
+        counts = all_reduce_sum(tf.stack([l1_n, ssim_n, hub_n]))
+        l1 = tf.math.divide_no_nan(l1_sum, counts[0])
+        ssim = tf.math.divide_no_nan(ssim_sum, counts[1])
+        huber = tf.math.divide_no_nan(hub_sum, counts[2])
+        total = cfg.l1_weight * l1 + cfg.ssim_weight * ssim + cfg.duration_weight * huber
+        return total, l1, ssim, huber
 
-        def __init__(self, config: StudentConfig | None = None, **kwargs):
-            kwargs.setdefault("name", "student_trainer")
-            super().__init__(**kwargs)
-            self.config = config = config or StudentConfig()
-            self.student = make_student(config)
-            self.trackers = [keras.metrics.Mean(name=n) for n in METRIC_NAMES + TRAIN_ONLY_METRICS]
-            self.plateau_best = self.add_weight(name="plateau_best", shape=(), trainable=False,
-                                                initializer=keras.initializers.Constant(np.inf), dtype="float32")
-            self.plateau_wait = self.add_weight(name="plateau_wait", shape=(), trainable=False,
-                                                initializer="zeros", dtype="float32")
-            self.built = True
+    def _update(self, values: dict):
+        for tracker in self.trackers:
+            if tracker.name in values:
+                tracker.update_state(values[tracker.name])
+        return keras_logs({t.name: t.result() for t in self.trackers if t.name in values})
 
-        @property
-        def metrics(self):
-            return list(self.trackers)
+    # ---- steps -----------------------------------------------------------------------------------------
+    def train_step(self, batch):
+        variables = self.student.trainable_variables
+        with tf.GradientTape() as tape:
+            mel, log_d = self.forward(batch, training=True)
+            total, l1, ssim, huber = self.loss_terms(batch, mel, log_d)
+            scaled = self.optimizer.scale_loss(total)
+        grads = tape.gradient(scaled, variables)
+        loss_scale = self.optimizer.scale_loss(tf.constant(1.0, tf.float32))
+        # With loss scaling, an overflow (non-finite norm) is expected now and then: NaN gradients make the
+        # LossScaleOptimizer skip the step and lower the scale. Without it, the step changes nothing.
+        scaled_loss = isinstance(self.optimizer, keras.optimizers.LossScaleOptimizer)
+        grads, norm = clip_by_global_norm_across_replicas(grads, self.config.grad_clip_norm, loss_scale,
+                                                          nonfinite="nan" if scaled_loss else "zero")
+        self.optimizer.apply(grads, variables)
+        values = all_reduce_sum(tf.stop_gradient(tf.stack([total, l1, ssim, huber])))
+        logs = self._update({"loss": values[0], "mel_l1": values[1], "mel_ssim": values[2],
+                             "duration_huber": values[3]})
+        # The mean gradient norm over the steps whose norm was finite (skipped overflow steps of mixed
+        # precision would otherwise make it inf and trip the NaN guard).
+        finite = tf.math.is_finite(norm)
+        self.grad_norm_tracker.update_state(tf.where(finite, norm, 0.0), sample_weight=tf.cast(finite,
+                                                                                               tf.float32))
+        logs["grad_norm"] = self.grad_norm_tracker.result()
+        return keras_logs(logs)  # idempotent: shapes for Keras's multi-worker reduction
 
-        @property
-        def grad_norm_tracker(self):
-            return self.trackers[len(METRIC_NAMES)]
+    def test_step(self, batch):
+        mel, log_d = self.forward(batch, training=False)
+        values = all_reduce_sum(tf.stack(self.loss_terms(batch, mel, log_d)))
+        return self._update({"loss": values[0], "mel_l1": values[1], "mel_ssim": values[2],
+                             "duration_huber": values[3]})
 
-        def call(self, inputs, training=None):
-            return self.student(inputs, training=training)
+    def get_config(self):
+        return {"config": to_dict(self.config), "name": self.name}
 
-        def _maybe_symbolic_build(self, iterator=None, data_batch=None):
-            # Keras (TF backend, under a strategy) builds the model symbolically at the start of fit/evaluate
-            # from the first batch averaged over the replicas, which fails when that batch does not split evenly
-            # (e.g. a last partial validation batch). Everything here is built in __init__/build_trainer, so
-            # there is nothing to build; fall back to Keras when the optimizer is not built yet.
-            if self.optimizer is not None and self.optimizer.built:
-                return
-            return super()._maybe_symbolic_build(iterator=iterator, data_batch=data_batch)
-
-        # ---- forward and losses ----------------------------------------------------------------------------
-        def forward(self, batch, training):
-            """Teacher-forced forward pass -> (mel [B, T, n_mels] float32 with T = the target's frames,
-            log durations [B, N] float32)."""
-            st = self.student
-            phonemes = batch["phonemes"]
-            target_frames = tf.shape(batch["mel"])[1]
-            encodings = st.encode(phonemes, training=training)
-            log_durations = st.predict_log_durations(encodings, training=training)
-            mask = tf.sequence_mask(batch["phoneme_lengths"], tf.shape(phonemes)[1], dtype=tf.float32)
-            durations = tf.cast(batch["durations"], tf.float32) * mask
-            frames, _, _ = st.expand(encodings, durations)
-            # The expansion has max(sum of durations) frames: the target's length on one device (durations sum
-            # to the mel lengths), possibly fewer on a replica that got a share of the batch without its
-            # longest item. Frames past an item's total are zeros either way, so zero frames pad exactly.
-            frames = frames[:, :target_frames]
-            frames = tf.pad(frames, [[0, 0], [0, target_frames - tf.shape(frames)[1]], [0, 0]])
-            mel = st.decode(frames, training=training)
-            return tf.cast(mel, tf.float32), tf.cast(log_durations, tf.float32)
-
-        def loss_terms(self, batch, mel, log_durations):
-            """This replica's share of each loss (sum / global count) and of the weighted total."""
-            cfg = self.config
-            l1_sum, l1_n = L.l1_terms(mel, batch["mel"], batch["mel_lengths"])
-            ssim_sum, ssim_n = L.ssim_terms(mel, batch["mel"], batch["mel_lengths"])
-            hub_sum, hub_n = L.huber_terms(log_durations, batch["durations"], batch["phoneme_lengths"],
-                                           cfg.huber_delta)
-            counts = all_reduce_sum(tf.stack([l1_n, ssim_n, hub_n]))
-            l1 = tf.math.divide_no_nan(l1_sum, counts[0])
-            ssim = tf.math.divide_no_nan(ssim_sum, counts[1])
-            huber = tf.math.divide_no_nan(hub_sum, counts[2])
-            total = cfg.l1_weight * l1 + cfg.ssim_weight * ssim + cfg.duration_weight * huber
-            return total, l1, ssim, huber
-
-        def _update(self, values: dict):
-            for tracker in self.trackers:
-                if tracker.name in values:
-                    tracker.update_state(values[tracker.name])
-            return keras_logs({t.name: t.result() for t in self.trackers if t.name in values})
-
-        # ---- steps -----------------------------------------------------------------------------------------
-        def train_step(self, data):
-            variables = self.student.trainable_variables
-            with tf.GradientTape() as tape:
-                mel, log_d = self.forward(data, training=True)
-                total, l1, ssim, huber = self.loss_terms(data, mel, log_d)
-                scaled = self.optimizer.scale_loss(total)
-            grads = tape.gradient(scaled, variables)
-            loss_scale = self.optimizer.scale_loss(tf.constant(1.0, tf.float32))
-            # With loss scaling, an overflow (non-finite norm) is expected now and then: NaN gradients make the
-            # LossScaleOptimizer skip the step and lower the scale. Without it, the step changes nothing.
-            scaled_loss = isinstance(self.optimizer, keras.optimizers.LossScaleOptimizer)
-            grads, norm = clip_by_global_norm_across_replicas(grads, self.config.grad_clip_norm, loss_scale,
-                                                              nonfinite="nan" if scaled_loss else "zero")
-            self.optimizer.apply(grads, variables)
-            values = all_reduce_sum(tf.stop_gradient(tf.stack([total, l1, ssim, huber])))
-            logs = self._update({"loss": values[0], "mel_l1": values[1], "mel_ssim": values[2],
-                                 "duration_huber": values[3]})
-            # The mean gradient norm over the steps whose norm was finite (skipped overflow steps of mixed
-            # precision would otherwise make it inf and trip the NaN guard).
-            finite = tf.math.is_finite(norm)
-            self.grad_norm_tracker.update_state(tf.where(finite, norm, 0.0), sample_weight=tf.cast(finite,
-                                                                                                   tf.float32))
-            logs["grad_norm"] = self.grad_norm_tracker.result()
-            return keras_logs(logs)  # idempotent: shapes for Keras's multi-worker reduction
-
-        def test_step(self, data):
-            mel, log_d = self.forward(data, training=False)
-            values = all_reduce_sum(tf.stack(self.loss_terms(data, mel, log_d)))
-            return self._update({"loss": values[0], "mel_l1": values[1], "mel_ssim": values[2],
-                                 "duration_huber": values[3]})
-
-        def get_config(self):
-            return {"config": to_dict(self.config), "name": self.name}
-
-        @classmethod
-        def from_config(cls, config):
-            return cls(from_dict(StudentConfig, config["config"]), name=config.get("name"))
-
-    _StudentTrainer.__name__ = _StudentTrainer.__qualname__ = "StudentTrainer"
-    _StudentTrainer.__module__ = __name__
-    _TRAINER_CLASS = _StudentTrainer
-    return _StudentTrainer
+    @classmethod
+    def from_config(cls, config):
+        return cls(from_dict(StudentConfig, config["config"]), name=config.get("name"))
 
 
 def build_trainer(config: StudentConfig | None = None, mixed_precision: bool = False):
     """A compiled StudentTrainer with all weights and the optimizer's slots created. Call inside
     `strategy.scope()`; with mixed_precision=True set the global policy first (common.set_mixed_precision)."""
-    trainer = _trainer_class()(config or StudentConfig())
+    trainer = StudentTrainer(config or StudentConfig())
     trainer.compile(optimizer=make_optimizer(trainer.config, mixed_precision), jit_compile=False)
     trainer.optimizer.build(trainer.student.trainable_variables)  # slots exist before a backup is restored
     return trainer
@@ -384,129 +309,83 @@ def _init_config(init: str) -> StudentConfig:
 # Callbacks (plots: speedyspeech_tf.plots)
 # ==============================================================================================================
 
-def _callbacks():
-    import keras
-    import numpy as np
-    import tensorflow as tf
+class PlateauLR(keras.callbacks.ReduceLROnPlateau):
+    """ReduceLROnPlateau with torch's semantics (the reference's scheduler): an epoch improves when
+    val_loss < best * (1 - 1e-4) (relative); the rate is multiplied by `factor` after MORE than
+    `patience` epochs without improvement (Keras's own reduces after `patience`). Its state (best, wait)
+    lives in the trainer's weights `plateau_best`/`plateau_wait`, so backups carry it and a resumed run
+    continues the schedule. Put it before the backup callback so a backup holds the reduced rate."""
 
-    from ..plots import figure_to_rgb, mel_figure, save_png
+    def __init__(self, factor: float, patience: int, threshold: float = 1e-4, monitor: str = "val_loss"):
+        super().__init__(monitor=monitor, factor=factor, patience=patience + 1, mode="min", min_delta=0.0,
+                         cooldown=0, min_lr=0.0)
+        self.threshold = threshold
 
-    class PlateauLR(keras.callbacks.ReduceLROnPlateau):
-        """ReduceLROnPlateau with torch's semantics (the reference's scheduler): an epoch improves when
-        val_loss < best * (1 - 1e-4) (relative); the rate is multiplied by `factor` after MORE than
-        `patience` epochs without improvement (Keras's own reduces after `patience`). Its state (best, wait)
-        lives in the trainer's weights `plateau_best`/`plateau_wait`, so backups carry it and a resumed run
-        continues the schedule. Put it before the backup callback so a backup holds the reduced rate."""
+    def _is_improvement(self, monitor_value, reference_value):
+        if reference_value is None or not np.isfinite(reference_value):
+            return True
+        return float(monitor_value) < float(reference_value) * (1.0 - self.threshold)
 
-        def __init__(self, factor: float, patience: int, threshold: float = 1e-4, monitor: str = "val_loss"):
-            super().__init__(monitor=monitor, factor=factor, patience=patience + 1, mode="min", min_delta=0.0,
-                             cooldown=0, min_lr=0.0)
-            self.threshold = threshold
+    def on_train_begin(self, logs=None):
+        super().on_train_begin(logs)
+        self._restored = False
 
-        def _is_improvement(self, monitor_value, reference_value):
-            if reference_value is None or not np.isfinite(reference_value):
-                return True
-            return float(monitor_value) < float(reference_value) * (1.0 - self.threshold)
+    def on_epoch_begin(self, epoch, logs=None):
+        # Read the state at the first epoch, not at on_train_begin: the backup is restored then, by a
+        # callback that runs after this one.
+        if not self._restored:
+            best = float(self.model.plateau_best.numpy())
+            self.best = best if np.isfinite(best) else None
+            self.wait = int(round(float(self.model.plateau_wait.numpy())))
+            self._restored = True
 
-        def on_train_begin(self, logs=None):
-            super().on_train_begin(logs)
-            self._restored = False
+    def on_epoch_end(self, epoch, logs=None):
+        super().on_epoch_end(epoch, logs)
+        self.model.plateau_best.assign(np.inf if self.best is None else float(self.best))
+        self.model.plateau_wait.assign(float(self.wait))
 
-        def on_epoch_begin(self, epoch, logs=None):
-            # Read the state at the first epoch, not at on_train_begin: the backup is restored then, by a
-            # callback that runs after this one.
-            if not self._restored:
-                best = float(self.model.plateau_best.numpy())
-                self.best = best if np.isfinite(best) else None
-                self.wait = int(round(float(self.model.plateau_wait.numpy())))
-                self._restored = True
 
-        def on_epoch_end(self, epoch, logs=None):
-            super().on_epoch_end(epoch, logs)
-            self.model.plateau_best.assign(np.inf if self.best is None else float(self.best))
-            self.model.plateau_wait.assign(float(self.wait))
+class MelPlotter:
+    """plot_fn for common.EpochPlots: target, teacher-forced and free-running mel of one validation item
+    -> PLOTS/mel_epoch_NNNN.png and a TensorBoard image (tensorboard/images)."""
 
-    from .common import TimeBudget as EpochTimeBudget  # one implementation for the three trainers
+    def __init__(self, trainer, item: dict, tensorboard_dir: str | None):
+        self.trainer = trainer
+        self.item = item
+        self.tensorboard_dir = tensorboard_dir
+        self._writer = None
 
-    class TqdmProgress(keras.callbacks.Callback):
-        """A tqdm bar per epoch with the running losses; the validation losses are added at its end."""
+    def __call__(self, epoch: int, directory: str) -> None:
+        from ..plots import figure_to_rgb, mel_figure, save_png
 
-        def __init__(self, epochs: int, steps: int, keys=("loss", "mel_l1", "mel_ssim", "duration_huber"),
-                     disable: bool = False):
-            super().__init__()
-            self.epochs, self.steps, self.keys, self.disable = epochs, steps, keys, disable
-            self.bar = None
-
-        def on_epoch_begin(self, epoch, logs=None):
-            from tqdm import tqdm
-
-            self.bar = tqdm(total=self.steps, desc=f"epoch {epoch + 1}/{self.epochs}", unit="step",
-                            disable=self.disable, dynamic_ncols=True, leave=True)
-
-        def _postfix(self, logs, keys):
-            return {k: f"{float(logs[k]):.4f}" for k in keys if k in (logs or {})}
-
-        def on_train_batch_end(self, batch, logs=None):
-            if self.bar is not None:
-                self.bar.update(1)
-                self.bar.set_postfix(self._postfix(logs, self.keys), refresh=False)
-
-        def on_epoch_end(self, epoch, logs=None):
-            if self.bar is not None:
-                self.bar.set_postfix(self._postfix(logs, ("loss", "val_loss", "learning_rate")), refresh=False)
-                self.bar.close()
-                self.bar = None
-
-        def on_train_end(self, logs=None):
-            if self.bar is not None:
-                self.bar.close()
-                self.bar = None
-
-    class MelPlotter:
-        """plot_fn for common.EpochPlots: target, teacher-forced and free-running mel of one validation item
-        -> PLOTS/mel_epoch_NNNN.png and a TensorBoard image (tensorboard/images)."""
-
-        def __init__(self, trainer, item: dict, tensorboard_dir: str | None):
-            self.trainer = trainer
-            self.item = item
-            self.tensorboard_dir = tensorboard_dir
-            self._writer = None
-
-        def __call__(self, epoch: int, directory: str) -> None:
-            st = self.trainer.student
-            it = self.item
-            ph = tf.constant(it["phonemes"][None], tf.int32)
-            n = tf.constant([len(it["phonemes"])], tf.int32)
-            forced, _ = st({"phonemes": ph, "phoneme_lengths": n,
-                            "durations": tf.constant(it["durations"][None], tf.float32)}, training=False)
-            free, _, free_len = st.infer(ph, n)
-            forced = np.asarray(forced, np.float32)[0]
-            free = np.asarray(free, np.float32)[0, :int(free_len[0])]
-            path = os.path.join(directory, f"mel_epoch_{epoch:04d}.png")
-            l1 = float(np.mean(np.abs(forced - it["mel"])))
-            fig = mel_figure([it["mel"], forced, free],
-                             ["target", f"teacher-forced (L1 {l1:.3f})",
-                              f"inference ({free.shape[0]} frames, target {it['mel'].shape[0]})"],
-                             suptitle=f"{it['id']}  epoch {epoch}")
-            save_png(fig, path)
-            if self.tensorboard_dir:
-                if self._writer is None:
-                    self._writer = tf.summary.create_file_writer(os.path.join(self.tensorboard_dir, "images"))
-                with self._writer.as_default():
-                    tf.summary.image(f"mel/{it['id']}", figure_to_rgb(fig)[None], step=epoch)
-                self._writer.flush()
-
-    return PlateauLR, EpochTimeBudget, TqdmProgress, MelPlotter
+        st = self.trainer.student
+        it = self.item
+        ph = tf.constant(it["phonemes"][None], tf.int32)
+        n = tf.constant([len(it["phonemes"])], tf.int32)
+        forced, _ = st({"phonemes": ph, "phoneme_lengths": n,
+                        "durations": tf.constant(it["durations"][None], tf.float32)}, training=False)
+        free, _, free_len, overflow = st.infer(ph, n, return_overflow=True)
+        forced = np.asarray(forced, np.float32)[0]
+        free = np.asarray(free, np.float32)[0, :int(free_len[0])]
+        path = os.path.join(directory, f"mel_epoch_{epoch:04d}.png")
+        l1 = float(np.mean(np.abs(forced - it["mel"])))
+        fig = mel_figure([it["mel"], forced, free],
+                         ["target", f"teacher-forced (L1 {l1:.3f})",
+                          f"inference ({free.shape[0]} frames{' (cut: overflow)' if bool(overflow[0]) else ''}"
+                          f", target {it['mel'].shape[0]})"],
+                         suptitle=f"{it['id']}  epoch {epoch}")
+        save_png(fig, path)
+        if self.tensorboard_dir:
+            if self._writer is None:
+                self._writer = tf.summary.create_file_writer(os.path.join(self.tensorboard_dir, "images"))
+            with self._writer.as_default():
+                tf.summary.image(f"mel/{it['id']}", figure_to_rgb(fig)[None], step=epoch)
+            self._writer.flush()
 
 
 # ==============================================================================================================
 # Training driver
 # ==============================================================================================================
-
-def _positive_int(name, value):
-    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-
 
 def train_student(cache_dir: str, durations, run_dir: str, *, config: str | StudentConfig | None = None,
                   steps_per_epoch: int | None = None, epochs: int | None = None, minutes: float | None = None,
@@ -525,27 +404,17 @@ def train_student(cache_dir: str, durations, run_dir: str, *, config: str | Stud
     Returns {"trainer", "history" (epoch rows), "resumed", "completed_epochs", "stopped_by_time", "checkpoint",
     "init"}.
     """
-    import keras
-    import numpy as np
-    import tensorflow as tf
-
     from ..audio import standardize
     from ..checkpoint import save_checkpoint
     from ..config import check_same
-    from ..data import load_cache, load_durations, split_items, student_dataset
-    from .common import (RunDir, get_strategy, read_history, set_mixed_precision, standard_callbacks,
-                         tf_config_workers, worker_index)
 
     # ---- validate the arguments before any work ----
-    _positive_int("--steps-per-epoch", steps_per_epoch)
-    _positive_int("--epochs", epochs)
-    _positive_int("--batch-size", batch_size)
-    if minutes is not None and not minutes > 0:
-        raise ValueError(f"--minutes must be > 0, got {minutes}")
-    cache = load_cache(cache_dir)
+    check_run_arguments({"--steps-per-epoch": steps_per_epoch, "--epochs": epochs, "--batch-size": batch_size},
+                        minutes)
+    cache = data.load_cache(cache_dir)
     if isinstance(durations, (str, os.PathLike)):
         durations_path = os.path.abspath(os.fspath(durations))
-        durations = load_durations(durations_path)
+        durations = data.load_durations(durations_path)
     else:
         durations_path = "<in memory>"
     init_cfg = _init_config(init) if init is not None else None
@@ -564,25 +433,23 @@ def train_student(cache_dir: str, durations, run_dir: str, *, config: str | Stud
     if cfg.num_symbols < len(cache.text.symbols):
         raise ValueError(f"the student config has {cfg.num_symbols} symbols, the cache {cache.path} uses "
                          f"{len(cache.text.symbols)}")
-    train_items = split_items(cache.items, "train")
-    valid_items = split_items(cache.items, "valid")
+    train_items = data.split_items(cache.items, "train")
+    valid_items = data.split_items(cache.items, "valid")
 
     strat = get_strategy(strategy)
     replicas = strat.num_replicas_in_sync
-    workers = max(1, tf_config_workers()) if strat.__class__.__name__.startswith("MultiWorker") else 1
-    shard = (workers, worker_index()) if workers > 1 else None
+    _, shard = data_shard(strat)
     global_batch = cfg.batch_size * replicas  # tf.distribute splits each (global) batch over the replicas
     if steps_per_epoch is None:
         steps_per_epoch = max(1, math.ceil(len(train_items) / global_batch))
 
     run = RunDir(run_dir)
     # The datasets first: they check the durations against the cache (before the run directory is written).
-    # A resumed run continues the shuffling elsewhere rather than replaying the first epochs' order.
-    data_seed = None if seed is None else seed + 7919 * run.completed_epochs()
     try:
-        train_ds = student_dataset(cache, durations, global_batch, "train", seed=data_seed, shard=shard,
-                                   masks=False, drop_remainder=replicas > 1).repeat()
-        valid_ds = student_dataset(cache, durations, global_batch, "valid", masks=False)
+        train_ds = data.student_dataset(cache, durations, global_batch, "train",
+                                        seed=resume_seed(seed, run.completed_epochs()), shard=shard, masks=False,
+                                        drop_remainder=replicas > 1).repeat()
+        valid_ds = data.student_dataset(cache, durations, global_batch, "valid", masks=False)
     except ValueError as e:
         if str(e).startswith(("durations of", "no durations")):  # name the file the bad values came from
             raise ValueError(f"{durations_path}: {e}") from None
@@ -646,16 +513,16 @@ def train_student(cache_dir: str, durations, run_dir: str, *, config: str | Stud
                             source=f"train-student {os.path.abspath(run.root)}", durations=durations_path,
                             init=settings["init"], step=int(trainer.optimizer.iterations.numpy()))
 
-        PlateauLR, EpochTimeBudget, TqdmProgress, MelPlotter = _callbacks()
         plotter = MelPlotter(trainer, plot_item, run.tensorboard)
         callbacks = standard_callbacks(run, steps_per_epoch, save_fn=save_fn, plot_fn=plotter)
         # After the NaN guard and before the backup: the backup then holds the reduced learning rate, and
         # History/TensorBoard see `learning_rate` in the epoch's logs.
         callbacks.insert(1, PlateauLR(cfg.lr_plateau_factor, cfg.lr_plateau_patience))
-        budget = EpochTimeBudget(minutes) if minutes else None
+        budget = TimeBudget(minutes) if minutes else None
         if budget:
             callbacks.insert(1, budget)
-        callbacks.append(TqdmProgress(epochs, steps_per_epoch, disable=not progress))
+        callbacks.append(TqdmProgress(epochs, steps_per_epoch, keys=METRIC_NAMES,
+                                      end_keys=("loss", "val_loss", "learning_rate"), disable=not progress))
 
         if log:
             what = "resuming" if resumed else "training"
@@ -676,68 +543,9 @@ def train_student(cache_dir: str, durations, run_dir: str, *, config: str | Stud
             "init": init_info}
 
 
-# ==============================================================================================================
-# Command line
-# ==============================================================================================================
-
-def register(subparsers) -> None:
-    p = subparsers.add_parser(
-        "train-student", help="train the SpeedySpeech student on a cache and durations (model.fit)",
-        description="Train the student (phonemes + durations -> mel) with teacher forcing: masked L1 + SSIM on "
-                    "the mel, smooth-L1 on log durations, Adam with gradient clipping and a learning rate halved "
-                    "on validation plateaus, as the reference. RUN_DIR receives checkpoint/ (our format, every "
-                    "epoch), backup/ (resumable: rerun the same command), tensorboard/ (scalars and mel images), "
-                    "plots/ (target vs predicted mel of a validation item per epoch) and history.jsonl.")
-    p.add_argument("cache_dir", metavar="CACHE_DIR", help="preprocessed cache (speedyspeech-tf preprocess)")
-    p.add_argument("durations", metavar="DURATIONS",
-                   help="per-phoneme durations .npz of the cache's items (from the teacher)")
-    p.add_argument("run_dir", metavar="RUN_DIR", help="run directory (created; an earlier run resumes)")
-    p.add_argument("--steps-per-epoch", type=int, default=None, metavar="N",
-                   help="training steps per epoch; validation, a backup, a checkpoint and plots follow each epoch "
-                        "(default: one pass over the training split)")
-    p.add_argument("--epochs", type=int, default=None, metavar="E",
-                   help="total epochs of the run, counting earlier runs in RUN_DIR (default: the config's, 100)")
-    p.add_argument("--minutes", type=float, default=None, metavar="M",
-                   help="time budget: stop when the next epoch would not end within M minutes of the start, or "
-                        "after the step that uses them up (the shortened epoch is saved); rerun to continue")
-    p.add_argument("--batch-size", type=int, default=None, metavar="B",
-                   help="utterances per replica (default: the config's, 64 for 'paper')")
-    p.add_argument("--strategy", choices=("auto", "default", "mirrored", "multi_worker"), default="auto",
-                   help="tf.distribute strategy (default: auto = multi-worker under TF_CONFIG, mirrored on >1 GPU)")
-    p.add_argument("--mixed-precision", action="store_true",
-                   help="mixed_float16 compute with loss scaling (for GPUs; output layers stay float32)")
-    p.add_argument("--config", default=None, metavar="tiny|paper|JSON",
-                   help="model/training configuration: a preset or a JSON file of StudentConfig fields (default: "
-                        "the --init checkpoint's architecture, else paper)")
-    p.add_argument("--seed", type=int, default=None, metavar="S", help="random seed (weights and data order)")
-    p.add_argument("--init", metavar="CKPT_or_PTH", default=None,
-                   help="start from our student checkpoint directory (e.g. from convert-reference) or the "
-                        "authors' .pth; ignored when resuming")
-    p.add_argument("--no-progress", action="store_true", help="no progress bars")
-    p.set_defaults(func=_cmd_train_student)
-
-
-def _cmd_train_student(args: argparse.Namespace) -> int:
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    from .common import TrainingDivergedError, data_errors
-
-    try:
-        with data_errors():  # a corrupt or missing cache file: named in one line
-            result = train_student(args.cache_dir, args.durations, args.run_dir, config=args.config,
-                                   steps_per_epoch=args.steps_per_epoch, epochs=args.epochs, minutes=args.minutes,
-                                   batch_size=args.batch_size, strategy=args.strategy,
-                                   mixed_precision=args.mixed_precision, init=args.init, seed=args.seed,
-                                   progress=not args.no_progress)
-    except TrainingDivergedError as e:
-        from ..cli import CLIError
-
-        raise CLIError(str(e)) from None
-    return 0 if result["completed_epochs"] > 0 else 1
-
-
 __all__ = [
     "StudentConfig", "METRIC_NAMES", "TRAIN_ONLY_METRICS", "TRAINING_FIELDS", "PRESETS", "tiny_config",
     "resolve_config", "architecture", "make_student", "make_optimizer", "all_reduce_sum",
-    "clip_by_global_norm_across_replicas", "build_trainer", "init_from", "train_student",
-    "register", "StudentTrainer",
+    "clip_by_global_norm_across_replicas", "build_trainer", "init_from", "train_student", "StudentTrainer",
+    "PlateauLR", "MelPlotter",
 ]

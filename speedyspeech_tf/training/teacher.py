@@ -1,51 +1,26 @@
-"""Teacher (duration extractor) training with `model.fit`, and duration extraction.
-
-Commands: `speedyspeech-tf train-teacher CACHE_DIR RUN_DIR ...` and
-`speedyspeech-tf extract-durations TEACHER_CKPT CACHE_DIR OUT_FILE ...` (see `register`).
-
-Training follows the reference (janvainer/speedyspeech code/duration_extractor.py `_train_epoch`,
-code/utils/augment.py, code/losses.py, code/utils/optim.py):
-
-* Input augmentation, in the reference's order, on the [0, 1]-scaled spectrogram batch (padding included):
-  Gaussian noise (std `input_noise` 0.01); then `int(feed_ratio * B)` random items (0.5) are replaced by the
-  model's own output after feeding them through the model `feed_repeat` (2) times (training mode, so with
-  attention noise; no gradient); then in every item `int(replace_ratio * T)` (0.1) random frames are set to 0.
-  The degraded items are run through the model on their own rather than the whole batch (the model treats
-  items independently, so this is the same computation at half the cost).
-* Loss on the clean spectrogram: masked L1 (mean over the real frames' elements of the batch) + guided
-  attention (sigma 0.3, weight 1: per item sum(W * (1 - exp(-(t/T - n/N)^2 / 2 sigma^2))) / (T N) over real
-  frames and phonemes, mean over items).
-* Adam (torch defaults: betas 0.9/0.999, eps 1e-8), learning rate 0.002 with the reference's Noam-style
-  schedule stepped per pass over the data: data epoch e (from 0) uses scale init + (1 - init) e / warmup for
-  e <= warmup (init 0.25, warmup 30), else sqrt(warmup / e). Here an epoch of the schedule is
-  ceil(training items / global batch) steps (the reference's batches per epoch), computed from the optimizer's
-  step counter, so it survives resumes. Gradient global-norm clipping at 1.
-
-Distribution: the model is built and compiled under `strategy.scope()`. Each replica's losses are its share of
-the GLOBAL batch's losses (its L1 sum over the global count of real elements, its guided-attention sum over the
-global number of items, both counts all-reduced), so the replicas' gradients sum to the gradient of the global
-batch, exactly as on one device. Keras would clip each replica's gradient before summing them, which is not the
-reference's clipping of the whole gradient; so `train_step` sums the gradients over the replicas itself, clips
-the sum by its global norm, and hands the optimizer 1/replicas of the clipped sum on every replica (the
-optimizer sums them again). Loss trackers (`keras.metrics.Mean`, in `metrics`) record the global values.
-
-Mixed precision (`--mixed-precision`): mixed_float16 policy for the layers; the attention logits/softmax and the
-decoder's output layer stay float32 (teacher.py), the loss is scaled with Keras 3's `LossScaleOptimizer`
-(`optimizer.scale_loss`), and gradients are unscaled before clipping.
-
-Duration extraction: see `extract_durations_to_file` and speedyspeech_tf/durations.py.
+"""Teacher (duration extractor) training with `model.fit` (`train_teacher`), and duration extraction
+(`extract_durations_to_file`). Commands: training/cli.py. How it follows the reference (augmentation, losses,
+Noam-style schedule, clipping of the all-reduced gradient, mixed precision): docs/training.md.
 """
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import math
 import os
 import sys
 from typing import Any, Callable
 
+import keras
+import numpy as np
+import tensorflow as tf
+
+from .. import data
 from ..config import SYMBOLS, TeacherConfig, from_dict, to_dict
 from ..config import resolve_config as _resolve_config
+from ..models.teacher import DurationExtractor
+from .cli import EXTRACTION_METHODS
+from .common import (RunDir, TimeBudget, all_reduce_sum, check_run_arguments, data_shard, get_strategy, keras_logs,
+                     read_history, resume_seed, scale_for_replicas, set_mixed_precision, standard_callbacks)
 
 # Fields of TeacherConfig that describe training, not the network.
 TRAINING_FIELDS = ("learning_rate", "adam_beta1", "adam_beta2", "adam_epsilon", "warmup_epochs", "init_lr_scale",
@@ -89,13 +64,11 @@ def steps_per_data_epoch(num_train_items: int, global_batch: int) -> int:
 
 
 # ==============================================================================================================
-# Losses and augmentation (TensorFlow is imported when they run)
+# Losses and augmentation
 # ==============================================================================================================
 
 def masked_l1_sums(predicted, target, frame_lengths):
     """(sum of |predicted - target| over the real frames of every item, number of those elements)."""
-    import tensorflow as tf
-
     predicted = tf.cast(predicted, tf.float32)
     target = tf.cast(target, tf.float32)
     mask = tf.sequence_mask(frame_lengths, tf.shape(target)[1], tf.float32)[..., None]
@@ -107,8 +80,6 @@ def masked_l1_sums(predicted, target, frame_lengths):
 def guided_attention_loss(weights, frame_lengths, phoneme_lengths, sigma: float):
     """Per-item guided attention loss [B] (Tachibana et al. 2017, as the reference computes it):
     sum over real frames t < T and phonemes n < N of W[t, n] (1 - exp(-(t/T - n/N)^2 / (2 sigma^2))), / (T N)."""
-    import tensorflow as tf
-
     weights = tf.cast(weights, tf.float32)
     shape = tf.shape(weights)
     t_len = tf.cast(frame_lengths, tf.float32)[:, None, None]
@@ -123,8 +94,6 @@ def guided_attention_loss(weights, frame_lengths, phoneme_lengths, sigma: float)
 
 
 def add_noise(mel, std: float):
-    import tensorflow as tf
-
     if not std:
         return mel
     return mel + tf.cast(std, mel.dtype) * tf.random.normal(tf.shape(mel), dtype=mel.dtype)
@@ -132,8 +101,6 @@ def add_noise(mel, std: float):
 
 def frame_dropout(mel, ratio: float):
     """Set int(ratio * T) distinct random frames of every item to 0 (T = the padded length, as the reference)."""
-    import tensorflow as tf
-
     if not ratio:
         return mel
     shape = tf.shape(mel)
@@ -151,8 +118,6 @@ def attention_logits(teacher, phonemes, mel):
     Logits rather than the attention weights: the constrained argmax compares two phonemes that the softmax over
     the whole row may both have rounded to 0 (the reference's softmax runs over the two allowed ones only).
     DurationExtractor has no method that returns them, so its attention's two projections are applied here."""
-    import tensorflow as tf
-
     keys, _ = teacher.encode_text(phonemes)
     queries = teacher.encode_audio(teacher.shift_right(tf.cast(mel, teacher.compute_dtype)))
     att = teacher.attention
@@ -161,229 +126,195 @@ def attention_logits(teacher, phonemes, mel):
 
 
 # ==============================================================================================================
-# Keras classes (defined on first use, so that importing this module for --help stays free of TensorFlow)
+# Keras classes
 # ==============================================================================================================
 
-_CLASSES: dict[str, Any] = {}
-_LAZY = ("TeacherTrainer", "NoamSchedule", "EpochTimeBudget", "TeacherPlots")
+class NoamSchedule(keras.optimizers.schedules.LearningRateSchedule):
+    """base_lr * noam_scale(step // steps_per_epoch, warmup_epochs, init_scale) (piecewise constant per
+    data epoch, like the reference's per-epoch scheduler)."""
+
+    def __init__(self, base_lr: float, warmup_epochs: int, init_scale: float, steps_per_epoch: int):
+        self.base_lr = float(base_lr)
+        self.warmup_epochs = int(warmup_epochs)
+        self.init_scale = float(init_scale)
+        self.steps_per_epoch = max(1, int(steps_per_epoch))
+
+    def __call__(self, step):
+        epoch = tf.floor(tf.cast(step, tf.float32) / float(self.steps_per_epoch))
+        decay = math.sqrt(max(1, self.warmup_epochs)) * tf.math.rsqrt(tf.maximum(epoch, 1.0))
+        if self.warmup_epochs <= 0:
+            return self.base_lr * decay
+        warm = self.init_scale + (1.0 - self.init_scale) * epoch / float(self.warmup_epochs)
+        return self.base_lr * tf.where(epoch <= float(self.warmup_epochs), warm, decay)
+
+    def get_config(self):
+        return {"base_lr": self.base_lr, "warmup_epochs": self.warmup_epochs, "init_scale": self.init_scale,
+                "steps_per_epoch": self.steps_per_epoch}
 
 
-def __getattr__(name):
-    if name in _LAZY:
-        return _classes()[name]
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+class TeacherTrainer(keras.Model):
+    """Holds the DurationExtractor (`.teacher`) and trains it with model.fit (train_step / test_step).
 
+    Batches are `data.teacher_dataset` dicts: phonemes, phoneme_lengths, mel ([0, 1] scale), mel_lengths.
+    `metrics`: loss, l1, guided_attention (Mean trackers); train_step also reports learning_rate."""
 
-def _classes() -> dict[str, Any]:
-    if _CLASSES:
-        return _CLASSES
-    import keras
-    import numpy as np
-    import tensorflow as tf
+    def __init__(self, config: TeacherConfig | None = None, **kwargs):
+        kwargs.setdefault("name", "teacher_trainer")
+        super().__init__(**kwargs)
+        self.config = config or TeacherConfig()
+        self.teacher = DurationExtractor(self.config)
+        self.loss_tracker = keras.metrics.Mean(name="loss")
+        self.l1_tracker = keras.metrics.Mean(name="l1")
+        self.attention_tracker = keras.metrics.Mean(name="guided_attention")
 
-    from ..models.teacher import DurationExtractor
-    from .common import keras_logs
+    def build(self, input_shape=None):
+        self.teacher.build(None)
+        self.built = True
 
-    class NoamSchedule(keras.optimizers.schedules.LearningRateSchedule):
-        """base_lr * noam_scale(step // steps_per_epoch, warmup_epochs, init_scale) (piecewise constant per
-        data epoch, like the reference's per-epoch scheduler)."""
+    @property
+    def metrics(self):
+        return [self.loss_tracker, self.l1_tracker, self.attention_tracker]
 
-        def __init__(self, base_lr: float, warmup_epochs: int, init_scale: float, steps_per_epoch: int):
-            self.base_lr = float(base_lr)
-            self.warmup_epochs = int(warmup_epochs)
-            self.init_scale = float(init_scale)
-            self.steps_per_epoch = max(1, int(steps_per_epoch))
+    def call(self, inputs, training=None):
+        return self.teacher(inputs, training=training)
 
-        def __call__(self, step):
-            epoch = tf.floor(tf.cast(step, tf.float32) / float(self.steps_per_epoch))
-            decay = math.sqrt(max(1, self.warmup_epochs)) * tf.math.rsqrt(tf.maximum(epoch, 1.0))
-            if self.warmup_epochs <= 0:
-                return self.base_lr * decay
-            warm = self.init_scale + (1.0 - self.init_scale) * epoch / float(self.warmup_epochs)
-            return self.base_lr * tf.where(epoch <= float(self.warmup_epochs), warm, decay)
+    # ---- pieces ---------------------------------------------------------------------------------------
+    def augment(self, phonemes, phoneme_lengths, mel):
+        """The reference's input augmentation (module docstring); mel float32 [B, T, n_mels]."""
+        cfg = self.config
+        x = add_noise(mel, cfg.input_noise)
+        if cfg.feed_ratio > 0 and cfg.feed_repeat > 0:
+            batch = tf.shape(x)[0]
+            k = tf.cast(tf.floor(cfg.feed_ratio * tf.cast(batch, tf.float32)), tf.int32)
+            # The model runs on at least one item: convolutions on an empty batch fail on the CPU, and a
+            # tf.cond around the model upsets Grappler's cost model. Only the first k are written back.
+            chosen = tf.random.shuffle(tf.range(batch))[:tf.maximum(k, 1)]
+            sub = tf.gather(x, chosen)
+            sub_inputs = {"phonemes": tf.gather(phonemes, chosen),
+                          "phoneme_lengths": tf.gather(phoneme_lengths, chosen)}
+            for _ in range(int(cfg.feed_repeat)):
+                sub, _ = self.teacher({**sub_inputs, "mel": sub}, training=True)
+            sub = tf.stop_gradient(tf.cast(sub, x.dtype))
+            x = tf.tensor_scatter_nd_update(x, chosen[:k, None], sub[:k])
+        return frame_dropout(x, cfg.replace_ratio)
 
-        def get_config(self):
-            return {"base_lr": self.base_lr, "warmup_epochs": self.warmup_epochs, "init_scale": self.init_scale,
-                    "steps_per_epoch": self.steps_per_epoch}
+    def loss_terms(self, decoded, weights, mel, mel_lengths, phoneme_lengths):
+        """(l1, guided attention) as this replica's shares of the global batch's losses."""
+        l1_sum, l1_count = masked_l1_sums(decoded, mel, mel_lengths)
+        att_items = guided_attention_loss(weights, mel_lengths, phoneme_lengths,
+                                          self.config.guided_attention_sigma)
+        counts = all_reduce_sum(tf.stack([l1_count, tf.cast(tf.size(att_items), tf.float32)]))
+        l1 = tf.math.divide_no_nan(l1_sum, counts[0])
+        att = tf.math.divide_no_nan(tf.reduce_sum(att_items), counts[1])
+        return l1, att
 
-    class TeacherTrainer(keras.Model):
-        """Holds the DurationExtractor (`.teacher`) and trains it with model.fit (train_step / test_step).
+    def _total(self, l1, att):
+        return self.config.l1_weight * l1 + self.config.guided_attention_weight * att
 
-        Batches are `data.teacher_dataset` dicts: phonemes, phoneme_lengths, mel ([0, 1] scale), mel_lengths.
-        `metrics`: loss, l1, guided_attention (Mean trackers); train_step also reports learning_rate."""
+    def _track(self, loss, l1, att):
+        # Shares of the global values: x replicas gives each replica's estimate of the global value; the
+        # Mean over replicas (Keras's reduction of the logs, and the on-read sum of the trackers' states)
+        # is then the global value.
+        n = float(tf.distribute.get_strategy().num_replicas_in_sync)
+        self.loss_tracker.update_state(loss * n)
+        self.l1_tracker.update_state(l1 * n)
+        self.attention_tracker.update_state(att * n)
 
-        def __init__(self, config: TeacherConfig | None = None, **kwargs):
-            kwargs.setdefault("name", "teacher_trainer")
-            super().__init__(**kwargs)
-            self.config = config or TeacherConfig()
-            self.teacher = DurationExtractor(self.config)
-            self.loss_tracker = keras.metrics.Mean(name="loss")
-            self.l1_tracker = keras.metrics.Mean(name="l1")
-            self.attention_tracker = keras.metrics.Mean(name="guided_attention")
+    def clip_gradients(self, grads):
+        """Sum over replicas, unscale (mixed precision), clip by global norm, and return what the optimizer
+        expects: scaled, and divided by the replicas (it sums the replicas' gradients again)."""
+        n = tf.distribute.get_strategy().num_replicas_in_sync
+        grads = all_reduce_sum(grads)
+        scale = tf.cast(self.optimizer.scale_loss(tf.constant(1.0, tf.float32)), tf.float32)
+        grads = [g / scale for g in grads]
+        if self.config.grad_clip_norm and self.config.grad_clip_norm > 0:
+            grads, _ = tf.clip_by_global_norm(grads, self.config.grad_clip_norm)
+        return [g * (scale / float(n)) for g in grads]
 
-        def build(self, input_shape=None):
-            self.teacher.build(None)
-            self.built = True
-
-        @property
-        def metrics(self):
-            return [self.loss_tracker, self.l1_tracker, self.attention_tracker]
-
-        def call(self, inputs, training=None):
-            return self.teacher(inputs, training=training)
-
-        # ---- pieces ---------------------------------------------------------------------------------------
-        def augment(self, phonemes, phoneme_lengths, mel):
-            """The reference's input augmentation (module docstring); mel float32 [B, T, n_mels]."""
-            cfg = self.config
-            x = add_noise(mel, cfg.input_noise)
-            if cfg.feed_ratio > 0 and cfg.feed_repeat > 0:
-                batch = tf.shape(x)[0]
-                k = tf.cast(tf.floor(cfg.feed_ratio * tf.cast(batch, tf.float32)), tf.int32)
-                # The model runs on at least one item: convolutions on an empty batch fail on the CPU, and a
-                # tf.cond around the model upsets Grappler's cost model. Only the first k are written back.
-                chosen = tf.random.shuffle(tf.range(batch))[:tf.maximum(k, 1)]
-                sub = tf.gather(x, chosen)
-                sub_inputs = {"phonemes": tf.gather(phonemes, chosen),
-                              "phoneme_lengths": tf.gather(phoneme_lengths, chosen)}
-                for _ in range(int(cfg.feed_repeat)):
-                    sub, _ = self.teacher({**sub_inputs, "mel": sub}, training=True)
-                sub = tf.stop_gradient(tf.cast(sub, x.dtype))
-                x = tf.tensor_scatter_nd_update(x, chosen[:k, None], sub[:k])
-            return frame_dropout(x, cfg.replace_ratio)
-
-        def loss_terms(self, decoded, weights, mel, mel_lengths, phoneme_lengths):
-            """(l1, guided attention) as this replica's shares of the global batch's losses."""
-            l1_sum, l1_count = masked_l1_sums(decoded, mel, mel_lengths)
-            att_items = guided_attention_loss(weights, mel_lengths, phoneme_lengths,
-                                              self.config.guided_attention_sigma)
-            counts = _global_sum(tf.stack([l1_count, tf.cast(tf.size(att_items), tf.float32)]))
-            l1 = tf.math.divide_no_nan(l1_sum, counts[0])
-            att = tf.math.divide_no_nan(tf.reduce_sum(att_items), counts[1])
-            return l1, att
-
-        def _total(self, l1, att):
-            return self.config.l1_weight * l1 + self.config.guided_attention_weight * att
-
-        def _track(self, loss, l1, att):
-            # Shares of the global values: x replicas gives each replica's estimate of the global value; the
-            # Mean over replicas (Keras's reduction of the logs, and the on-read sum of the trackers' states)
-            # is then the global value.
-            n = float(tf.distribute.get_strategy().num_replicas_in_sync)
-            self.loss_tracker.update_state(loss * n)
-            self.l1_tracker.update_state(l1 * n)
-            self.attention_tracker.update_state(att * n)
-
-        def clip_gradients(self, grads):
-            """Sum over replicas, unscale (mixed precision), clip by global norm, and return what the optimizer
-            expects: scaled, and divided by the replicas (it sums the replicas' gradients again)."""
-            n = tf.distribute.get_strategy().num_replicas_in_sync
-            if n > 1:
-                grads = tf.distribute.get_replica_context().all_reduce(tf.distribute.ReduceOp.SUM, grads)
-            scale = tf.cast(self.optimizer.scale_loss(tf.constant(1.0, tf.float32)), tf.float32)
-            grads = [g / scale for g in grads]
-            if self.config.grad_clip_norm and self.config.grad_clip_norm > 0:
-                grads, _ = tf.clip_by_global_norm(grads, self.config.grad_clip_norm)
-            return [g * (scale / float(n)) for g in grads]
-
-        # ---- Keras hooks ----------------------------------------------------------------------------------
-        def train_step(self, data):
-            phonemes, plen = data["phonemes"], data["phoneme_lengths"]
-            mel, mlen = tf.cast(data["mel"], tf.float32), data["mel_lengths"]
-            inputs = self.augment(phonemes, plen, mel)
-            variables = self.trainable_variables
-            with tf.GradientTape() as tape:
-                decoded, weights = self.teacher({"phonemes": phonemes, "phoneme_lengths": plen, "mel": inputs},
-                                                training=True)
-                l1, att = self.loss_terms(decoded, weights, mel, mlen, plen)
-                loss = self._total(l1, att)
-                scaled = self.optimizer.scale_loss(loss)
-            grads = tape.gradient(scaled, variables)
-            learning_rate = tf.cast(self.optimizer.learning_rate, tf.float32)  # the rate this step uses
-            self.optimizer.apply(self.clip_gradients(grads), variables)
-            self._track(loss, l1, att)
-            logs = {m.name: m.result() for m in self.metrics}
-            logs["learning_rate"] = learning_rate
-            return keras_logs(logs)
-
-        def test_step(self, data):
-            phonemes, plen = data["phonemes"], data["phoneme_lengths"]
-            mel, mlen = tf.cast(data["mel"], tf.float32), data["mel_lengths"]
-            decoded, weights = self.teacher({"phonemes": phonemes, "phoneme_lengths": plen, "mel": mel},
-                                            training=False)
+    # ---- Keras hooks ----------------------------------------------------------------------------------
+    def train_step(self, batch):
+        phonemes, plen = batch["phonemes"], batch["phoneme_lengths"]
+        mel, mlen = tf.cast(batch["mel"], tf.float32), batch["mel_lengths"]
+        inputs = self.augment(phonemes, plen, mel)
+        variables = self.trainable_variables
+        with tf.GradientTape() as tape:
+            decoded, weights = self.teacher({"phonemes": phonemes, "phoneme_lengths": plen, "mel": inputs},
+                                            training=True)
             l1, att = self.loss_terms(decoded, weights, mel, mlen, plen)
-            self._track(self._total(l1, att), l1, att)
-            return keras_logs({m.name: m.result() for m in self.metrics})
+            loss = self._total(l1, att)
+            scaled = self.optimizer.scale_loss(loss)
+        grads = tape.gradient(scaled, variables)
+        learning_rate = tf.cast(self.optimizer.learning_rate, tf.float32)  # the rate this step uses
+        self.optimizer.apply(self.clip_gradients(grads), variables)
+        self._track(loss, l1, att)
+        logs = {m.name: m.result() for m in self.metrics}
+        logs["learning_rate"] = learning_rate
+        return keras_logs(logs)
 
-        def get_config(self):
-            return {"config": to_dict(self.config), "name": self.name}
+    def test_step(self, batch):
+        phonemes, plen = batch["phonemes"], batch["phoneme_lengths"]
+        mel, mlen = tf.cast(batch["mel"], tf.float32), batch["mel_lengths"]
+        decoded, weights = self.teacher({"phonemes": phonemes, "phoneme_lengths": plen, "mel": mel},
+                                        training=False)
+        l1, att = self.loss_terms(decoded, weights, mel, mlen, plen)
+        self._track(self._total(l1, att), l1, att)
+        return keras_logs({m.name: m.result() for m in self.metrics})
 
-        @classmethod
-        def from_config(cls, config):
-            return cls(from_dict(TeacherConfig, config["config"]), name=config.get("name", "teacher_trainer"))
+    def get_config(self):
+        return {"config": to_dict(self.config), "name": self.name}
 
-    from .common import TimeBudget as EpochTimeBudget  # one implementation for the three trainers
-
-    class TeacherPlots:
-        """plot_fn for common.EpochPlots: target mel, teacher-forced prediction and attention with the extracted
-        alignment of a few fixed validation items -> RUN_DIR/plots/epoch_NNNN_<id>.png and TensorBoard images
-        (RUN_DIR/tensorboard/plots)."""
-
-        def __init__(self, trainer, items: list[dict], tensorboard_dir: str | None):
-            self.trainer = trainer
-            self.items = items  # {"id", "phonemes" int32 [N], "mel" float32 [T, n_mels] teacher scale}
-            self.tensorboard_dir = tensorboard_dir
-            self._writer = None
-            self._fn = None
-
-        def _forward(self, phonemes, mel):
-            if self._fn is None:
-                teacher = self.trainer.teacher
-
-                def fn(p, m):
-                    plen = tf.shape(p)[1:2]
-                    decoded, weights = teacher({"phonemes": p, "phoneme_lengths": plen, "mel": m}, training=False)
-                    return decoded, weights, attention_logits(teacher, p, m)
-
-                self._fn = tf.function(fn, reduce_retracing=True)
-            return [np.asarray(v)[0] for v in self._fn(tf.constant(phonemes[None]), tf.constant(mel[None]))]
-
-        def __call__(self, epoch: int, directory: str) -> None:
-            from ..durations import TooFewFramesError, extract_durations
-            from ..plots import alignment_summary_figure, figure_to_rgb, save_png
-
-            images = []
-            for item in self.items:
-                decoded, weights, logits = self._forward(item["phonemes"], item["mel"])
-                try:
-                    durations = extract_durations(logits)
-                except TooFewFramesError:
-                    durations = None
-                labels = [SYMBOLS[i] if 0 <= i < len(SYMBOLS) else str(i) for i in item["phonemes"]]
-                fig = alignment_summary_figure(item["mel"], decoded, weights, durations=durations, labels=labels,
-                                               title=f"{item['id']}, epoch {epoch}")
-                save_png(fig, os.path.join(directory, f"epoch_{epoch:04d}_{item['id']}.png"))
-                images.append((item["id"], figure_to_rgb(fig)))
-            if self.tensorboard_dir and images:
-                if self._writer is None:
-                    self._writer = tf.summary.create_file_writer(os.path.join(self.tensorboard_dir, "plots"))
-                with self._writer.as_default():
-                    for item_id, image in images:
-                        tf.summary.image(f"alignment/{item_id}", image[None], step=epoch)
-                self._writer.flush()
-
-    _CLASSES.update(NoamSchedule=NoamSchedule, TeacherTrainer=TeacherTrainer, EpochTimeBudget=EpochTimeBudget,
-                    TeacherPlots=TeacherPlots)
-    return _CLASSES
+    @classmethod
+    def from_config(cls, config):
+        return cls(from_dict(TeacherConfig, config["config"]), name=config.get("name", "teacher_trainer"))
 
 
-def _global_sum(x):
-    """Sum of `x` over the replicas (inside a replica context; x itself with one replica)."""
-    import tensorflow as tf
+class TeacherPlots:
+    """plot_fn for common.EpochPlots: target mel, teacher-forced prediction and attention with the extracted
+    alignment of a few fixed validation items -> RUN_DIR/plots/epoch_NNNN_<id>.png and TensorBoard images
+    (RUN_DIR/tensorboard/plots)."""
 
-    if tf.distribute.get_strategy().num_replicas_in_sync == 1:
-        return x
-    return tf.distribute.get_replica_context().all_reduce(tf.distribute.ReduceOp.SUM, x)
+    def __init__(self, trainer, items: list[dict], tensorboard_dir: str | None):
+        self.trainer = trainer
+        self.items = items  # {"id", "phonemes" int32 [N], "mel" float32 [T, n_mels] teacher scale}
+        self.tensorboard_dir = tensorboard_dir
+        self._writer = None
+        self._fn = None
+
+    def _forward(self, phonemes, mel):
+        if self._fn is None:
+            teacher = self.trainer.teacher
+
+            def fn(p, m):
+                plen = tf.shape(p)[1:2]
+                decoded, weights = teacher({"phonemes": p, "phoneme_lengths": plen, "mel": m}, training=False)
+                return decoded, weights, attention_logits(teacher, p, m)
+
+            self._fn = tf.function(fn, reduce_retracing=True)
+        return [np.asarray(v)[0] for v in self._fn(tf.constant(phonemes[None]), tf.constant(mel[None]))]
+
+    def __call__(self, epoch: int, directory: str) -> None:
+        from ..durations import TooFewFramesError, extract_durations
+        from ..plots import alignment_summary_figure, figure_to_rgb, save_png
+
+        images = []
+        for item in self.items:
+            decoded, weights, logits = self._forward(item["phonemes"], item["mel"])
+            try:
+                durations = extract_durations(logits)
+            except TooFewFramesError:
+                durations = None
+            labels = [SYMBOLS[i] if 0 <= i < len(SYMBOLS) else str(i) for i in item["phonemes"]]
+            fig = alignment_summary_figure(item["mel"], decoded, weights, durations=durations, labels=labels,
+                                           title=f"{item['id']}, epoch {epoch}")
+            save_png(fig, os.path.join(directory, f"epoch_{epoch:04d}_{item['id']}.png"))
+            images.append((item["id"], figure_to_rgb(fig)))
+        if self.tensorboard_dir and images:
+            if self._writer is None:
+                self._writer = tf.summary.create_file_writer(os.path.join(self.tensorboard_dir, "plots"))
+            with self._writer.as_default():
+                for item_id, image in images:
+                    tf.summary.image(f"alignment/{item_id}", image[None], step=epoch)
+            self._writer.flush()
 
 
 def build_trainer(config: TeacherConfig | None = None, *, steps_per_epoch: int = 1, learning_rate: float | None = None,
@@ -392,21 +323,16 @@ def build_trainer(config: TeacherConfig | None = None, *, steps_per_epoch: int =
     (`steps_per_epoch` steps per data epoch, peak `learning_rate`, default the config's), wrapped in a
     LossScaleOptimizer under mixed precision. The layers are created under the mixed_float16 policy when
     mixed_precision; the global policy is restored afterwards."""
-    import keras
-
-    from .common import set_mixed_precision
-
     cfg = config or TeacherConfig()
-    classes = _classes()
     previous = keras.mixed_precision.global_policy()
     set_mixed_precision(mixed_precision)
     try:
-        trainer = classes["TeacherTrainer"](cfg)
+        trainer = TeacherTrainer(cfg)
         trainer.build(None)
     finally:
         keras.mixed_precision.set_global_policy(previous)
-    schedule = classes["NoamSchedule"](cfg.learning_rate if learning_rate is None else learning_rate,
-                                       cfg.warmup_epochs, cfg.init_lr_scale, steps_per_epoch)
+    schedule = NoamSchedule(cfg.learning_rate if learning_rate is None else learning_rate,
+                            cfg.warmup_epochs, cfg.init_lr_scale, steps_per_epoch)
     optimizer = keras.optimizers.Adam(schedule, beta_1=cfg.adam_beta1, beta_2=cfg.adam_beta2,
                                       epsilon=cfg.adam_epsilon)
     if mixed_precision:
@@ -421,12 +347,9 @@ def build_trainer(config: TeacherConfig | None = None, *, steps_per_epoch: int =
 # ==============================================================================================================
 
 def _load_plot_items(cache, count: int) -> list[dict]:
-    import numpy as np
-
     from ..audio import to_teacher_scale
-    from ..data import split_items
 
-    items = split_items(cache.items, "valid")[:max(0, count)]
+    items = data.split_items(cache.items, "valid")[:max(0, count)]
     out = []
     for item in items:
         mel = to_teacher_scale(np.load(cache.mel_path(item["id"])).astype(np.float32), cache.audio)
@@ -449,20 +372,11 @@ def train_teacher(cache_dir: str, run_dir: str, *, config: str | TeacherConfig |
     faults with it). Returns {"trainer", "history", "resumed", "completed_epochs", "stopped_by_time",
     "checkpoint", "steps_per_data_epoch", "global_batch_size"}.
     """
-    import keras
-
     from ..checkpoint import save_checkpoint
-    from ..data import load_cache, split_items, teacher_dataset
-    from .common import (RunDir, get_strategy, read_history, scale_for_replicas, standard_callbacks,
-                         tf_config_workers, worker_index)
 
-    for name, value in (("--steps-per-epoch", steps_per_epoch), ("--epochs", epochs),
-                        ("--batch-size", batch_size)):
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    if minutes is not None and not minutes > 0:
-        raise ValueError(f"--minutes must be > 0, got {minutes}")
-    cache = load_cache(cache_dir)
+    check_run_arguments({"--steps-per-epoch": steps_per_epoch, "--epochs": epochs, "--batch-size": batch_size},
+                        minutes)
+    cache = data.load_cache(cache_dir)
     cfg = resolve_config(config)
     if batch_size is not None:
         cfg = dataclasses.replace(cfg, batch_size=batch_size)
@@ -476,7 +390,7 @@ def train_teacher(cache_dir: str, run_dir: str, *, config: str | TeacherConfig |
     strat = get_strategy(strategy)
     replicas = strat.num_replicas_in_sync
     global_batch, peak_lr = scale_for_replicas(cfg.batch_size, cfg.learning_rate, strat)
-    train_items = split_items(cache.items, "train")
+    train_items = data.split_items(cache.items, "train")
     per_data_epoch = steps_per_data_epoch(len(train_items), global_batch)
     steps_per_epoch = steps_per_epoch or per_data_epoch
 
@@ -509,17 +423,15 @@ def train_teacher(cache_dir: str, run_dir: str, *, config: str | TeacherConfig |
 
     if seed is not None:
         keras.utils.set_random_seed(seed)
-    workers = max(1, tf_config_workers()) if strat.__class__.__name__.startswith("MultiWorker") else 1
-    shard = (workers, worker_index()) if workers > 1 else None
+    workers, shard = data_shard(strat)
     per_worker_batch = cfg.batch_size * max(1, replicas // workers)
-    # A resumed run continues the shuffling elsewhere rather than replaying the first epochs' order.
-    data_seed = None if seed is None else seed + 7919 * start_epoch
-    ds = teacher_dataset(cache, per_worker_batch, "train", seed=data_seed, shard=shard, masks=False).repeat()
+    ds = data.teacher_dataset(cache, per_worker_batch, "train", seed=resume_seed(seed, start_epoch), shard=shard,
+                              masks=False).repeat()
     if dataset_transform is not None:
         ds = dataset_transform(ds)
     valid_ds = valid_steps = None
-    if validation and len(split_items(cache.items, "valid")) >= workers:
-        valid_ds = teacher_dataset(cache, per_worker_batch, "valid", shuffle=False, shard=shard, masks=False)
+    if validation and len(data.split_items(cache.items, "valid")) >= workers:
+        valid_ds = data.teacher_dataset(cache, per_worker_batch, "valid", shuffle=False, shard=shard, masks=False)
         # The number of (bucketed) validation batches, so that Keras does not run the iterator dry and warn.
         valid_steps = int(valid_ds.reduce(0, lambda count, _: count + 1))
 
@@ -532,12 +444,11 @@ def train_teacher(cache_dir: str, run_dir: str, *, config: str | TeacherConfig |
                         source=f"train-teacher {os.path.abspath(run.root)}",
                         step=int(trainer.optimizer.iterations.numpy()))
 
-    classes = _classes()
     plot_fn = None
     if plot_items > 0:
-        plot_fn = classes["TeacherPlots"](trainer, _load_plot_items(cache, plot_items), run.tensorboard)
+        plot_fn = TeacherPlots(trainer, _load_plot_items(cache, plot_items), run.tensorboard)
     callbacks = standard_callbacks(run, steps_per_epoch, save_fn=save_fn, plot_fn=plot_fn)
-    budget = classes["EpochTimeBudget"](minutes) if minutes else None
+    budget = TimeBudget(minutes) if minutes else None
     if budget:
         callbacks.append(budget)
 
@@ -561,9 +472,6 @@ def train_teacher(cache_dir: str, run_dir: str, *, config: str | TeacherConfig |
 # ==============================================================================================================
 # extract-durations
 # ==============================================================================================================
-
-EXTRACTION_METHODS = ("reference", "viterbi")
-
 
 def extract_durations_to_file(teacher: str | Any, cache_dir: str | Any, out_file: str | None, *, batch_size: int = 16,
                               plots: int = 4, plots_dir: str | None = None, skip_short: bool = False,
@@ -591,13 +499,10 @@ def extract_durations_to_file(teacher: str | Any, cache_dir: str | Any, out_file
     Returns {"durations": {id: array}, "items", "skipped", "phonemes_unattended",
     "phonemes", "plots"}.
     """
-    import numpy as np
-    import tensorflow as tf
     from tqdm import tqdm
 
     from ..checkpoint import audio_config_from_meta, load_checkpoint, text_config_from_meta
     from ..config import check_same
-    from ..data import Cache, load_cache, save_durations, teacher_dataset
     from ..durations import (check_alignable, durations_from_alignment, fix_durations, monotonic_alignment_search,
                              monotonic_argmax)
     from ..plots import attention_figure, save_png
@@ -610,7 +515,7 @@ def extract_durations_to_file(teacher: str | Any, cache_dir: str | Any, out_file
         raise ValueError(f"--window must be a positive integer, got {window!r}")
     if method not in EXTRACTION_METHODS:
         raise ValueError(f"--method must be one of {', '.join(EXTRACTION_METHODS)}, got {method!r}")
-    cache = cache_dir if isinstance(cache_dir, Cache) else load_cache(cache_dir)
+    cache = cache_dir if isinstance(cache_dir, data.Cache) else data.load_cache(cache_dir)
     if isinstance(teacher, (str, os.PathLike)):
         model, meta = load_checkpoint(teacher, kind="teacher")
         check_same(audio_config_from_meta(meta), cache.audio, f"the cache {cache.path} (audio settings) against "
@@ -641,7 +546,7 @@ def extract_durations_to_file(teacher: str | Any, cache_dir: str | Any, out_file
     n_mels = cache.audio.n_mels
     logits_fn = tf.function(lambda p, m: attention_logits(model, p, m), input_signature=[
         tf.TensorSpec([None, None], tf.int32), tf.TensorSpec([None, None, n_mels], tf.float32)])
-    ds = teacher_dataset(cache, batch_size, "all", shuffle=False, deterministic=True, with_ids=True, masks=False)
+    ds = data.teacher_dataset(cache, batch_size, "all", shuffle=False, deterministic=True, with_ids=True, masks=False)
     plot_ids = [i["id"] for i in cache.items[:plots]]
     plots_dir = plots_dir or (os.path.splitext(os.fspath(out_file))[0] + "_plots" if out_file else None)
     frames_of = {i["id"]: int(i["frames"]) for i in cache.items}
@@ -688,7 +593,7 @@ def extract_durations_to_file(teacher: str | Any, cache_dir: str | Any, out_file
     if missing:
         raise RuntimeError(f"no durations for {len(missing)} items (e.g. {missing[0]}): the dataset skipped them")
     if out_file:
-        save_durations(out_file, durations)
+        data.save_durations(out_file, durations)
     if log:
         share = unattended / max(1, total_phonemes)
         log(f"extract-durations: {len(durations)} items, {total_phonemes} phonemes ({share:.1%} never attended, "
@@ -698,106 +603,9 @@ def extract_durations_to_file(teacher: str | Any, cache_dir: str | Any, out_file
             "phonemes_unattended": unattended, "plots": written}
 
 
-# ==============================================================================================================
-# Command line
-# ==============================================================================================================
-
-def register(subparsers) -> None:
-    p = subparsers.add_parser(
-        "train-teacher", help="train the duration extractor (teacher) with model.fit",
-        description="Train the teacher on a preprocessed cache as the reference does (masked L1 + guided "
-                    "attention, input augmentation, Adam with the Noam-style schedule, gradient clipping). "
-                    "RUN_DIR receives checkpoint/ (our format, every epoch), backup/ (resumable: rerun the same "
-                    "command, with a larger --epochs to train on), tensorboard/ (scalars and images), plots/ "
-                    "(PNG: target/predicted mel and attention with the extracted alignment of validation items) "
-                    "and history.jsonl.")
-    p.add_argument("cache_dir", metavar="CACHE_DIR", help="preprocessed cache (speedyspeech-tf preprocess)")
-    p.add_argument("run_dir", metavar="RUN_DIR", help="run directory (created; an earlier run resumes)")
-    p.add_argument("--steps-per-epoch", type=int, default=None, metavar="N",
-                   help="training steps per epoch; a backup, checkpoint and plots are written each epoch "
-                        "(default: one pass over the training items)")
-    p.add_argument("--epochs", type=int, default=None, metavar="E",
-                   help="total epochs of the run, counting earlier runs in RUN_DIR (default: the config's, 300 "
-                        "for paper)")
-    p.add_argument("--minutes", type=float, default=None, metavar="M",
-                   help="time budget: stop when the next epoch would not end within M minutes of the start, or "
-                        "after the step that uses them up (the shortened epoch is saved); rerun to continue")
-    p.add_argument("--batch-size", type=int, default=None, metavar="B",
-                   help="items per replica (default: the config's, 64 for paper)")
-    p.add_argument("--strategy", choices=("auto", "default", "mirrored", "multi_worker"), default="auto",
-                   help="tf.distribute strategy (default: auto = multi-worker under TF_CONFIG, mirrored on >1 GPU)")
-    p.add_argument("--mixed-precision", action="store_true",
-                   help="mixed_float16 compute with loss scaling (for GPUs; output layers stay float32)")
-    p.add_argument("--config", default=None, metavar="tiny|paper|JSON",
-                   help="model/training configuration: a preset or a JSON file of TeacherConfig fields "
-                        "(default: paper)")
-    p.add_argument("--seed", type=int, default=None, metavar="S", help="random seed (weights, data order)")
-    p.add_argument("--plot-items", type=int, default=2, metavar="K",
-                   help="validation items plotted each epoch (default %(default)s; 0: none)")
-    p.add_argument("--no-progress", action="store_true", help="no progress bars")
-    p.set_defaults(func=_cmd_train_teacher)
-
-    q = subparsers.add_parser(
-        "extract-durations", help="per-phoneme durations of every cached item from a trained teacher",
-        description="Run the teacher with teacher forcing over every item of CACHE_DIR and turn its attention "
-                    "into durations that sum to each item's frame count: --method reference picks each frame's "
-                    "phoneme by a monotonic argmax (the previous frame's phoneme or the next one), gives "
-                    "never-attended phonemes 1 frame and trims the largest durations, as the reference does; "
-                    "--method viterbi takes the most likely monotonic path. Writes OUT_FILE (.npz, "
-                    "data.save_durations) and PNG plots of a few items' attention with the extracted alignment.")
-    q.add_argument("teacher_ckpt", metavar="TEACHER_CKPT", help="teacher checkpoint directory (RUN_DIR/checkpoint)")
-    q.add_argument("cache_dir", metavar="CACHE_DIR", help="preprocessed cache (speedyspeech-tf preprocess)")
-    q.add_argument("out_file", metavar="OUT_FILE", help="durations file to write (.npz)")
-    q.add_argument("--batch-size", type=int, default=16, metavar="B", help="items per batch (default %(default)s)")
-    q.add_argument("--plots", type=int, default=4, metavar="K",
-                   help="items to plot (the first K of the cache; default %(default)s)")
-    q.add_argument("--plots-dir", default=None, metavar="DIR",
-                   help="where the plots go (default: OUT_FILE without extension + _plots)")
-    q.add_argument("--skip-short", action="store_true",
-                   help="leave out items with fewer frames than phonemes instead of failing")
-    q.add_argument("--window", type=int, default=1, metavar="W",
-                   help="phonemes a frame may move ahead of the previous frame's (default 1, the reference's)")
-    q.add_argument("--method", choices=EXTRACTION_METHODS, default="reference",
-                   help="reference: greedy, a frame moves at most --window phonemes ahead (the reference's rule); "
-                        "viterbi: the most likely monotonic path, robust to a briefly trained teacher that skips "
-                        "phonemes (default %(default)s)")
-    q.add_argument("--no-progress", action="store_true", help="no progress bar")
-    q.set_defaults(func=_cmd_extract_durations)
-
-
-def _cmd_train_teacher(args: argparse.Namespace) -> int:
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    from .common import TrainingDivergedError, data_errors
-
-    try:
-        with data_errors():  # a corrupt or missing cache file: named in one line
-            result = train_teacher(args.cache_dir, args.run_dir, config=args.config,
-                                   steps_per_epoch=args.steps_per_epoch, epochs=args.epochs, minutes=args.minutes,
-                                   batch_size=args.batch_size, strategy=args.strategy,
-                                   mixed_precision=args.mixed_precision, seed=args.seed,
-                                   progress=not args.no_progress, plot_items=args.plot_items)
-    except TrainingDivergedError as e:
-        from ..cli import CLIError
-
-        raise CLIError(str(e)) from None
-    return 0 if result["completed_epochs"] > 0 else 1
-
-
-def _cmd_extract_durations(args: argparse.Namespace) -> int:
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    from ..checkpoint import is_checkpoint
-
-    if not is_checkpoint(args.teacher_ckpt):
-        raise FileNotFoundError(f"{args.teacher_ckpt}: not a checkpoint directory (config.json + model.weights.h5)")
-    extract_durations_to_file(args.teacher_ckpt, args.cache_dir, args.out_file, batch_size=args.batch_size,
-                              plots=args.plots, plots_dir=args.plots_dir, skip_short=args.skip_short,
-                              window=args.window, method=args.method, progress=not args.no_progress)
-    return 0
-
-
 __all__ = [
     "TeacherConfig", "METRIC_NAMES", "TRAINING_FIELDS", "PRESETS", "tiny_config", "resolve_config", "noam_scale",
     "steps_per_data_epoch", "masked_l1_sums", "guided_attention_loss", "add_noise", "frame_dropout",
-    "attention_logits", "build_trainer", "train_teacher", "extract_durations_to_file", "register",
-    "TeacherTrainer", "NoamSchedule", "EpochTimeBudget", "TeacherPlots",
+    "attention_logits", "build_trainer", "train_teacher", "extract_durations_to_file", "EXTRACTION_METHODS",
+    "TeacherTrainer", "NoamSchedule", "TeacherPlots",
 ]

@@ -1,36 +1,24 @@
-"""MelGAN training with `model.fit`: a custom `train_step` that alternates generator and discriminator updates,
-and the `train-vocoder` command.
-
-The training step follows the reference trainer (seungwonpark/melgan `utils/train.py`, the code SpeedySpeech's
-MelGAN was trained with):
-
-1. Generator update on batch A: fake = G(mel_A); least-squares adversarial loss sum_scales sum_t (D(fake) - 1)^2
-   plus feature matching `feature_match_weight` (10) * sum_scales sum_layers mean |D_l(fake) - D_l(audio_A)|.
-2. Discriminator update(s) on *another* batch B (`discriminator_steps` times, 1 in the reference), with a fresh
-   generator output from the *updated* generator, detached (no gradient reaches G):
-   sum_scales sum_t (D(audio_B) - 1)^2 + D(G(mel_B))^2.
-
-Sums run over each score map (time), means over feature-map elements, as in the reference; both losses are then
-averaged over the *global* batch (`tf.nn.compute_average_loss`), so that the gradients Keras sums over replicas
-are those of the global-batch mean under any `tf.distribute` strategy. Two Adam optimizers (lr 1e-4, betas
-0.5 / 0.9) are attributes of the model, so `save_weights` and the backups of `training.common` carry both states.
-
-Data: random 16,000-sample segments (rounded up to whole frames: 63 frames = 16,128 samples) with their mel
-frames, from the preprocessed cache (`data.vocoder_dataset`); either the ground-truth log-mels or the
-student's predicted log-mels under teacher-forced durations (`--student-ckpt CKPT --durations FILE`), which
-are aligned with the real audio frame for frame.
+"""MelGAN training with `model.fit` (`train_vocoder`): a custom `train_step` that alternates generator and
+discriminator updates on two independent batches, on ground-truth or student-predicted mels
+(`student_mel_cache`). Command: training/cli.py. How it follows the reference: docs/training.md.
 """
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import json
 import os
 from typing import Any, Callable
 
+import keras
+import numpy as np
+import tensorflow as tf
+
+from .. import data
 from ..config import MelGANConfig, from_dict, load_json, to_dict
 from ..config import resolve_config as _resolve_config
-from ..data import Cache  # numpy only; TensorFlow is imported where it is used (fast --help)
+from ..models.melgan import MelGAN
+from .common import (RunDir, SideWork, TimeBudget, TqdmProgress, check_run_arguments, data_shard, get_strategy,
+                     is_chief, keras_logs, read_history, resume_seed, standard_callbacks)
 
 # Fields of MelGANConfig that describe training, not the networks: they may differ between an --init
 # checkpoint and the run that fine-tunes it.
@@ -68,12 +56,10 @@ def architecture(cfg: MelGANConfig) -> dict:
 
 
 # ==============================================================================================================
-# Losses (TensorFlow; importing this module does not import TensorFlow until these run)
+# Losses
 # ==============================================================================================================
 
 def _per_example(x, reduce):
-    import tensorflow as tf
-
     return reduce(tf.reshape(x, [tf.shape(x)[0], -1]), axis=1)
 
 
@@ -83,8 +69,6 @@ def generator_loss_terms(disc_fake, disc_real):
     adversarial = sum_t (D(fake) - 1)^2 per scale (least squares, summed over the score map as in the
     reference); feature matching = mean |D_l(fake) - D_l(real)| per layer l (real features are constants).
     """
-    import tensorflow as tf
-
     adv, fm = 0.0, 0.0
     for (feats_fake, score_fake), (feats_real, _) in zip(disc_fake, disc_real):
         adv += _per_example(tf.square(score_fake - 1.0), tf.reduce_sum)
@@ -95,8 +79,6 @@ def generator_loss_terms(disc_fake, disc_real):
 
 def discriminator_loss_terms(disc_fake, disc_real):
     """Per-example discriminator losses [B]: (sum_t (D(real) - 1)^2, sum_t D(fake)^2), summed over the scales."""
-    import tensorflow as tf
-
     real, fake = 0.0, 0.0
     for (_, score_fake), (_, score_real) in zip(disc_fake, disc_real):
         real += _per_example(tf.square(score_real - 1.0), tf.reduce_sum)
@@ -106,8 +88,6 @@ def discriminator_loss_terms(disc_fake, disc_real):
 
 def _halves(disc_out, n):
     """Split every tensor of a discriminator output (run on a concatenated batch) at batch index n."""
-    import tensorflow as tf
-
     first = tf.nest.map_structure(lambda t: t[:n], disc_out)
     second = tf.nest.map_structure(lambda t: t[n:], disc_out)
     return first, second
@@ -115,8 +95,6 @@ def _halves(disc_out, n):
 
 def mean_score(disc_out):
     """Per-example discriminator score [B]: the mean raw score, averaged over the scales (1 = 'real')."""
-    import tensorflow as tf
-
     return tf.add_n([_per_example(score, tf.reduce_mean) for _, score in disc_out]) / len(disc_out)
 
 
@@ -124,133 +102,108 @@ def mean_score(disc_out):
 # The trainer model
 # ==============================================================================================================
 
-_TRAINER_CLASS = None
+class MelGANTrainer(keras.Model):
+    """Holds `.melgan` (a MelGAN: weight-normalised generator + multi-scale discriminator, the layout of our
+    "melgan" checkpoints) and the two Adam optimizers `.g_optimizer`, `.d_optimizer`.
 
+    `fit` data: dicts {"mel_g" [B, S, n_mels], "audio_g" [B, S * hop], "mel_d", "audio_d"} (two independent
+    batches, as the reference trainer draws). Calling the model runs the generator.
+    Make it with `build_trainer` (inside the distribution strategy's scope).
+    """
 
-def __getattr__(name):
-    # `MelGANTrainer` is defined on first use, so that importing this module (the CLI's --help) stays TF-free.
-    if name == "MelGANTrainer":
-        return _trainer_class()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    def __init__(self, config: MelGANConfig | None = None, **kwargs):
+        kwargs.setdefault("name", "melgan_trainer")
+        super().__init__(**kwargs)
+        self.config = config = config or MelGANConfig()
+        self.melgan = MelGAN(config, name="melgan")
+        self.g_optimizer = self._adam("g_optimizer")
+        self.d_optimizer = self._adam("d_optimizer")
+        self.trackers = [keras.metrics.Mean(name=name) for name in METRIC_NAMES]
 
+    def _adam(self, name):
+        c = self.config
+        return keras.optimizers.Adam(learning_rate=c.learning_rate, beta_1=c.adam_beta1, beta_2=c.adam_beta2,
+                                     name=name)
 
-def _trainer_class():
-    global _TRAINER_CLASS
-    if _TRAINER_CLASS is not None:
-        return _TRAINER_CLASS
+    def build(self, input_shape=None):
+        """Create the networks' weights and both optimizers' slots (needed before restoring a backup)."""
+        self.melgan.build()
+        # MelGAN.build leaves the weightless padding layers unbuilt (they build on first call); under a
+        # distribution strategy fit() would then try to build the model symbolically from the data dict.
+        # Private: Keras has no public recursive layer list; its own symbolic-build check walks this one.
+        for layer in self.melgan._flatten_layers(include_self=False):
+            if not layer.built and not layer.weights:
+                layer.build(None)
+        self.g_optimizer.build(self.melgan.generator.trainable_variables)
+        self.d_optimizer.build(self.melgan.discriminator.trainable_variables)
+        self.built = True
 
-    import keras
-    import tensorflow as tf
+    @property
+    def generator(self):
+        return self.melgan.generator
 
-    from ..models.melgan import MelGAN
-    from .common import keras_logs
+    @property
+    def discriminator(self):
+        return self.melgan.discriminator
 
-    class _MelGANTrainer(keras.Model):
-        """Holds `.melgan` (a MelGAN: weight-normalised generator + multi-scale discriminator, the layout of our
-        "melgan" checkpoints) and the two Adam optimizers `.g_optimizer`, `.d_optimizer`.
+    @property
+    def metrics(self):
+        return list(self.trackers)
 
-        `fit` data: dicts {"mel_g" [B, S, n_mels], "audio_g" [B, S * hop], "mel_d", "audio_d"} (two independent
-        batches, as the reference trainer draws). Calling the model runs the generator.
-        Make it with `build_trainer` (inside the distribution strategy's scope).
-        """
+    def call(self, mel, training=None):
+        return self.melgan.generator(mel, training=training)
 
-        def __init__(self, config: MelGANConfig | None = None, **kwargs):
-            kwargs.setdefault("name", "melgan_trainer")
-            super().__init__(**kwargs)
-            self.config = config = config or MelGANConfig()
-            self.melgan = MelGAN(config, name="melgan")
-            self.g_optimizer = self._adam("g_optimizer")
-            self.d_optimizer = self._adam("d_optimizer")
-            self.trackers = [keras.metrics.Mean(name=name) for name in METRIC_NAMES]
+    def train_step(self, batch):
+        cfg = self.config
+        gen, disc = self.melgan.generator, self.melgan.discriminator
+        mel_g, audio_g = batch["mel_g"], batch["audio_g"]
+        mel_d, audio_d = batch["mel_d"], batch["audio_d"]
 
-        def _adam(self, name):
-            c = self.config
-            return keras.optimizers.Adam(learning_rate=c.learning_rate, beta_1=c.adam_beta1, beta_2=c.adam_beta2,
-                                         name=name)
+        # 1. Generator (the reference updates G first). D(real) only gives feature-matching targets. Real and
+        #    fake go through D as one batch (D has no batch statistics, so this equals two calls; it traces
+        #    and runs faster).
+        with tf.GradientTape() as tape:
+            fake = gen(mel_g, training=True)
+            fake_out, real_out = _halves(disc(tf.concat([fake, audio_g], axis=0), training=True),
+                                         tf.shape(fake)[0])
+            adv, fm = generator_loss_terms(fake_out, real_out)
+            g_per_example = adv + cfg.feature_match_weight * fm
+            g_loss = tf.nn.compute_average_loss(g_per_example)  # / global batch size
+        g_vars = gen.trainable_variables
+        self.g_optimizer.apply_gradients(zip(tape.gradient(g_loss, g_vars), g_vars))
 
-        def build(self, input_shape=None):
-            """Create the networks' weights and both optimizers' slots (needed before restoring a backup)."""
-            self.melgan.build()
-            # MelGAN.build leaves the weightless padding layers unbuilt (they build on first call); under a
-            # distribution strategy fit() would then try to build the model symbolically from the data dict.
-            for layer in self.melgan._flatten_layers(include_self=False):
-                if not layer.built and not layer.weights:
-                    layer.build(None)
-            self.g_optimizer.build(self.melgan.generator.trainable_variables)
-            self.d_optimizer.build(self.melgan.discriminator.trainable_variables)
-            self.built = True
-
-        @property
-        def generator(self):
-            return self.melgan.generator
-
-        @property
-        def discriminator(self):
-            return self.melgan.discriminator
-
-        @property
-        def metrics(self):
-            return list(self.trackers)
-
-        def call(self, mel, training=None):
-            return self.melgan.generator(mel, training=training)
-
-        def train_step(self, data):
-            cfg = self.config
-            gen, disc = self.melgan.generator, self.melgan.discriminator
-            mel_g, audio_g = data["mel_g"], data["audio_g"]
-            mel_d, audio_d = data["mel_d"], data["audio_d"]
-
-            # 1. Generator (the reference updates G first). D(real) only gives feature-matching targets. Real and
-            #    fake go through D as one batch (D has no batch statistics, so this equals two calls; it traces
-            #    and runs faster).
+        # 2. Discriminator on another batch, against the updated generator's output, detached.
+        fake_d = tf.stop_gradient(gen(mel_d, training=True))
+        both = tf.concat([audio_d, fake_d], axis=0)
+        d_vars = disc.trainable_variables
+        for _ in range(cfg.discriminator_steps):
             with tf.GradientTape() as tape:
-                fake = gen(mel_g, training=True)
-                fake_out, real_out = _halves(disc(tf.concat([fake, audio_g], axis=0), training=True),
-                                             tf.shape(fake)[0])
-                adv, fm = generator_loss_terms(fake_out, real_out)
-                g_per_example = adv + cfg.feature_match_weight * fm
-                g_loss = tf.nn.compute_average_loss(g_per_example)  # / global batch size
-            g_vars = gen.trainable_variables
-            self.g_optimizer.apply_gradients(zip(tape.gradient(g_loss, g_vars), g_vars))
+                out_real, out_fake = _halves(disc(both, training=True), tf.shape(fake_d)[0])
+                d_real_term, d_fake_term = discriminator_loss_terms(out_fake, out_real)
+                d_loss = tf.nn.compute_average_loss(d_real_term + d_fake_term)
+            self.d_optimizer.apply_gradients(zip(tape.gradient(d_loss, d_vars), d_vars))
 
-            # 2. Discriminator on another batch, against the updated generator's output, detached.
-            fake_d = tf.stop_gradient(gen(mel_d, training=True))
-            both = tf.concat([audio_d, fake_d], axis=0)
-            d_vars = disc.trainable_variables
-            for _ in range(cfg.discriminator_steps):
-                with tf.GradientTape() as tape:
-                    out_real, out_fake = _halves(disc(both, training=True), tf.shape(fake_d)[0])
-                    d_real_term, d_fake_term = discriminator_loss_terms(out_fake, out_real)
-                    d_loss = tf.nn.compute_average_loss(d_real_term + d_fake_term)
-                self.d_optimizer.apply_gradients(zip(tape.gradient(d_loss, d_vars), d_vars))
+        # Trackers take per-replica means; Keras averages them over the replicas (equal batch sizes).
+        values = {
+            "g_loss": g_per_example, "g_adv_loss": adv, "fm_loss": fm,
+            "d_loss": d_real_term + d_fake_term, "d_real_loss": d_real_term, "d_fake_loss": d_fake_term,
+            "d_real": mean_score(out_real), "d_fake": mean_score(out_fake),
+        }
+        for tracker in self.trackers:
+            tracker.update_state(tf.reduce_mean(values[tracker.name]))
+        return keras_logs({t.name: t.result() for t in self.trackers})
 
-            # Trackers take per-replica means; Keras averages them over the replicas (equal batch sizes).
-            values = {
-                "g_loss": g_per_example, "g_adv_loss": adv, "fm_loss": fm,
-                "d_loss": d_real_term + d_fake_term, "d_real_loss": d_real_term, "d_fake_loss": d_fake_term,
-                "d_real": mean_score(out_real), "d_fake": mean_score(out_fake),
-            }
-            for tracker in self.trackers:
-                tracker.update_state(tf.reduce_mean(values[tracker.name]))
-            return keras_logs({t.name: t.result() for t in self.trackers})
+    def get_config(self):
+        return {"config": to_dict(self.config), "name": self.name}
 
-        def get_config(self):
-            return {"config": to_dict(self.config), "name": self.name}
-
-        @classmethod
-        def from_config(cls, config):
-            return cls(from_dict(MelGANConfig, config["config"]), name=config.get("name"))
-
-    _MelGANTrainer.__name__ = _MelGANTrainer.__qualname__ = "MelGANTrainer"
-    _MelGANTrainer.__module__ = __name__
-    _TRAINER_CLASS = _MelGANTrainer
-    return _MelGANTrainer
+    @classmethod
+    def from_config(cls, config):
+        return cls(from_dict(MelGANConfig, config["config"]), name=config.get("name"))
 
 
 def build_trainer(config: MelGANConfig | None = None):
     """A compiled MelGANTrainer with all weights and optimizer slots created. Call inside `strategy.scope()`."""
-    trainer = _trainer_class()(config or MelGANConfig())
+    trainer = MelGANTrainer(config or MelGANConfig())
     trainer.build()
     # No optimizer for Keras to manage (compile's default would build an RMSprop over all the weights): the
     # train_step applies its own two. No XLA for the whole step: on this 2-core CPU it took 92 s to compile
@@ -293,16 +246,12 @@ def train_dataset(cache, batch_size: int, segment_samples: int, seed: int | None
                   shard: tuple[int, int] | None = None, deterministic: bool | None = None):
     """An endless dataset of {"mel_g", "audio_g", "mel_d", "audio_d"}: two independent streams of random
     aligned crops (data.vocoder_dataset), each batched to `batch_size` whole batches across epoch boundaries."""
-    from ..data import vocoder_dataset
-
     deterministic = seed is not None if deterministic is None else deterministic
 
     def stream(s):
-        ds = vocoder_dataset(cache, batch_size=1, segment_samples=segment_samples, split=split, seed=s,
+        ds = data.vocoder_dataset(cache, batch_size=1, segment_samples=segment_samples, split=split, seed=s,
                              deterministic=deterministic, shard=shard, masks=False)
         return ds.unbatch().repeat().batch(batch_size, drop_remainder=True)
-
-    import tensorflow as tf
 
     a = stream(seed)
     b = stream(None if seed is None else seed + 1)
@@ -312,12 +261,12 @@ def train_dataset(cache, batch_size: int, segment_samples: int, seed: int | None
 
 
 @dataclasses.dataclass
-class DerivedMelCache(Cache):
+class DerivedMelCache(data.Cache):
     """A cache whose mels live in `mel_dir` (e.g. a student's predictions) and whose audio is `audio_cache`'s;
     `data.vocoder_dataset` reads it like any cache."""
 
     mel_dir: str = ""
-    audio_cache: Cache | None = None
+    audio_cache: data.Cache | None = None
 
     def mel_path(self, item_id: str) -> str:
         return os.path.join(self.mel_dir, item_id + ".npy")
@@ -335,20 +284,18 @@ def student_mel_cache(cache, student_ckpt: str, durations, out_dir: str, batch_s
     with the item's real audio like the ground-truth mel does. Items without durations are left out (counted in
     the log). batch_size 1 (default) gives each utterance's mel exactly as the student makes it alone; in larger
     batches the student's unmasked convolutions see the other items' padding, which changes an item's last
-    frames (up to 1.3 in log-mel on a test student). Finished files are reused when OUT_DIR/manifest.json names the same student and durations.
+    frames (up to 1.3 in log-mel on a test student). Finished files are reused when OUT_DIR/manifest.json names
+    the same student and durations.
     Returns a data.Cache over the kept items whose audio paths point into the source cache.
     """
-    import numpy as np
-
     from ..audio import destandardize
     from ..checkpoint import load_checkpoint
     from ..config import save_json
-    from ..data import _write_npy, load_cache, load_durations, student_dataset
 
-    cache = cache if isinstance(cache, Cache) else load_cache(cache)
+    cache = cache if isinstance(cache, data.Cache) else data.load_cache(cache)
     if isinstance(durations, (str, os.PathLike)):
         durations_path = os.path.abspath(os.fspath(durations))
-        durations = load_durations(durations_path)
+        durations = data.load_durations(durations_path)
     else:
         durations_path = "<in memory>"
     student_ckpt = os.path.abspath(os.fspath(student_ckpt))
@@ -370,12 +317,10 @@ def student_mel_cache(cache, student_ckpt: str, durations, out_dir: str, batch_s
                 "cache": os.path.abspath(cache.path), "items": [i["id"] for i in kept]}
     done = os.path.exists(manifest_path) and load_json(manifest_path) == json.loads(json.dumps(manifest))
     if not done:
-        import tensorflow as tf
-
         student, _ = load_checkpoint(student_ckpt, kind="student", audio=cache.audio)
         # Inference mode (BatchNorm running statistics), the given durations expand the encodings.
         predict = tf.function(lambda inputs: student(inputs, training=False)[0], reduce_retracing=True)
-        ds = student_dataset(cache, {i["id"]: durations[i["id"]] for i in kept}, batch_size, split="all",
+        ds = data.student_dataset(cache, {i["id"]: durations[i["id"]] for i in kept}, batch_size, split="all",
                              shuffle=False, with_ids=True, masks=False, num_buckets=8, skip_missing=True)
         from tqdm import tqdm
 
@@ -385,7 +330,7 @@ def student_mel_cache(cache, student_ckpt: str, durations, out_dir: str, batch_s
                 mel = predict({k: batch[k] for k in ("phonemes", "phoneme_lengths", "durations")})
                 mel = destandardize(np.asarray(mel, np.float32), cache.audio)
                 for b, (item_id, n) in enumerate(zip(batch["id"].numpy(), batch["mel_lengths"].numpy())):
-                    _write_npy(os.path.join(mel_dir, item_id.decode("utf-8") + ".npy"),
+                    data.write_npy(os.path.join(mel_dir, item_id.decode("utf-8") + ".npy"),
                                mel[b, :int(n)].astype("<f4"))
                 bar.update(len(batch["id"]))
         finally:
@@ -403,117 +348,75 @@ def student_mel_cache(cache, student_ckpt: str, durations, out_dir: str, batch_s
 # Callbacks
 # ==============================================================================================================
 
-def _callbacks_module():
-    import keras
-    import numpy as np
-    import tensorflow as tf
+class SampleAudio(keras.callbacks.Callback):
+    """At the end of every epoch: vocode one validation item whole, write RUN_DIR/samples/epoch_NNNN.wav
+    and a TensorBoard audio summary (chief only), and add `val_mel_l1` (mean |log-mel of the generated
+    audio - the input log-mel|) to the epoch's logs (so History and TensorBoard record it)."""
 
-    from .common import is_chief
+    def __init__(self, mel, audio_cfg, samples_dir, tensorboard_dir, item_id, real_audio=None,
+                 source="ground truth"):
+        super().__init__()
+        self.mel = np.asarray(mel, np.float32)
+        self.audio_cfg = audio_cfg
+        self.samples_dir = samples_dir
+        self.tensorboard_dir = tensorboard_dir
+        self.item_id = item_id
+        self.real_audio = real_audio
+        self.source = source
+        self.last_generated = None  # log-mel of the latest generated audio (for `plot`)
+        self._writer = self._image_writer = self._generate = None
+        self.side_work = SideWork("audio sample")
 
-    class SampleAudio(keras.callbacks.Callback):
-        """At the end of every epoch: vocode one validation item whole, write RUN_DIR/samples/epoch_NNNN.wav
-        and a TensorBoard audio summary (chief only), and add `val_mel_l1` (mean |log-mel of the generated
-        audio - the input log-mel|) to the epoch's logs (so History and TensorBoard record it)."""
+    def on_epoch_end(self, epoch, logs=None):
+        self.side_work.run(self._sample, epoch, logs)
 
-        def __init__(self, mel, audio_cfg, samples_dir, tensorboard_dir, item_id, real_audio=None,
-                     source="ground truth"):
-            super().__init__()
-            self.mel = np.asarray(mel, np.float32)
-            self.audio_cfg = audio_cfg
-            self.samples_dir = samples_dir
-            self.tensorboard_dir = tensorboard_dir
-            self.item_id = item_id
-            self.real_audio = real_audio
-            self.source = source
-            self.last_generated = None  # log-mel of the latest generated audio (for `plot`)
-            self._writer = self._image_writer = self._generate = None
+    def _sample(self, epoch, logs):
+        from ..audio import log_mel, save_wav
 
-        def on_epoch_end(self, epoch, logs=None):
-            from ..audio import log_mel, save_wav
+        gen = self.model.melgan.generator
+        if self._generate is None:
+            self._generate = tf.function(lambda m: gen(m, training=False), reduce_retracing=True)
+        audio = np.asarray(self._generate(tf.constant(self.mel[None])))[0]
+        generated = log_mel(audio, self.audio_cfg)[: len(self.mel)]
+        self.last_generated = generated
+        if logs is not None:
+            logs["val_mel_l1"] = float(np.mean(np.abs(generated - self.mel)))
+        if not is_chief():
+            return
+        rate = self.audio_cfg.sample_rate
+        os.makedirs(self.samples_dir, exist_ok=True)
+        save_wav(os.path.join(self.samples_dir, f"epoch_{epoch + 1:04d}_{self.item_id}.wav"), audio, rate)
+        if self.tensorboard_dir:
+            if self._writer is None:
+                self._writer = tf.summary.create_file_writer(os.path.join(self.tensorboard_dir, "samples"))
+            with self._writer.as_default():
+                tf.summary.audio(f"generated/{self.item_id}", audio[None, :, None], rate, step=epoch + 1)
+                if self.real_audio is not None:  # once per run, for comparison
+                    tf.summary.audio(f"real/{self.item_id}", self.real_audio[None, :, None], rate,
+                                     step=epoch + 1)
+                    self.real_audio = None
+            self._writer.flush()
 
-            gen = self.model.melgan.generator
-            if self._generate is None:
-                self._generate = tf.function(lambda m: gen(m, training=False), reduce_retracing=True)
-            audio = np.asarray(self._generate(tf.constant(self.mel[None])))[0]
-            generated = log_mel(audio, self.audio_cfg)[: len(self.mel)]
-            self.last_generated = generated
-            if logs is not None:
-                logs["val_mel_l1"] = float(np.mean(np.abs(generated - self.mel)))
-            if not is_chief():
-                return
-            rate = self.audio_cfg.sample_rate
-            os.makedirs(self.samples_dir, exist_ok=True)
-            save_wav(os.path.join(self.samples_dir, f"epoch_{epoch + 1:04d}_{self.item_id}.wav"), audio, rate)
-            if self.tensorboard_dir:
-                if self._writer is None:
-                    self._writer = tf.summary.create_file_writer(os.path.join(self.tensorboard_dir, "samples"))
-                with self._writer.as_default():
-                    tf.summary.audio(f"generated/{self.item_id}", audio[None, :, None], rate, step=epoch + 1)
-                    if self.real_audio is not None:  # once per run, for comparison
-                        tf.summary.audio(f"real/{self.item_id}", self.real_audio[None, :, None], rate,
-                                         step=epoch + 1)
-                        self.real_audio = None
-                self._writer.flush()
+    def plot(self, epoch: int, directory: str) -> None:
+        """plot_fn for common.EpochPlots: the input log-mel over the log-mel of the audio generated from it
+        -> PLOTS/mel_epoch_NNNN.png and a TensorBoard image (tensorboard/images)."""
+        from ..plots import figure_to_rgb, mel_figure, save_png
 
-        def plot(self, epoch: int, directory: str) -> None:
-            """plot_fn for common.EpochPlots: the input log-mel over the log-mel of the audio generated from it
-            -> PLOTS/mel_epoch_NNNN.png and a TensorBoard image (tensorboard/images)."""
-            from ..plots import figure_to_rgb, mel_figure, save_png
-
-            generated = self.last_generated
-            if generated is None:
-                return
-            l1 = float(np.mean(np.abs(generated - self.mel)))
-            fig = mel_figure([self.mel, generated], [f"input log-mel ({self.source})",
-                                                     f"log-mel of the generated audio (L1 {l1:.3f})"],
-                             suptitle=f"{self.item_id}  epoch {epoch}")
-            save_png(fig, os.path.join(directory, f"mel_epoch_{epoch:04d}.png"))
-            if self.tensorboard_dir:
-                if self._image_writer is None:
-                    self._image_writer = tf.summary.create_file_writer(os.path.join(self.tensorboard_dir,
-                                                                                    "images"))
-                with self._image_writer.as_default():
-                    tf.summary.image(f"mel/{self.item_id}", figure_to_rgb(fig)[None], step=epoch)
-                self._image_writer.flush()
-
-    from .common import TimeBudget as EpochTimeBudget  # one implementation for the three trainers
-
-    class TqdmProgress(keras.callbacks.Callback):
-        """A tqdm bar per epoch with the running losses."""
-
-        def __init__(self, epochs: int, steps: int, keys=("g_loss", "fm_loss", "d_loss", "d_real", "d_fake"),
-                     disable: bool = False):
-            super().__init__()
-            self.epochs, self.steps, self.keys, self.disable = epochs, steps, keys, disable
-            self.bar = None
-
-        def on_epoch_begin(self, epoch, logs=None):
-            from tqdm import tqdm
-
-            self.bar = tqdm(total=self.steps, desc=f"epoch {epoch + 1}/{self.epochs}", unit="step",
-                            disable=self.disable, dynamic_ncols=True, leave=True)
-
-        def on_train_batch_end(self, batch, logs=None):
-            if self.bar is None:
-                return
-            self.bar.update(1)
-            if logs:
-                self.bar.set_postfix({k: f"{float(logs[k]):.3f}" for k in self.keys if k in logs}, refresh=False)
-
-        def on_epoch_end(self, epoch, logs=None):
-            if self.bar is not None:
-                if logs and "val_mel_l1" in logs:
-                    self.bar.set_postfix({**{k: f"{float(logs[k]):.3f}" for k in self.keys if k in logs},
-                                          "val_mel_l1": f"{logs['val_mel_l1']:.3f}"}, refresh=False)
-                self.bar.close()
-                self.bar = None
-
-        def on_train_end(self, logs=None):
-            if self.bar is not None:
-                self.bar.close()
-                self.bar = None
-
-    return SampleAudio, EpochTimeBudget, TqdmProgress
+        generated = self.last_generated
+        if generated is None:
+            return
+        l1 = float(np.mean(np.abs(generated - self.mel)))
+        fig = mel_figure([self.mel, generated], [f"input log-mel ({self.source})",
+                                                 f"log-mel of the generated audio (L1 {l1:.3f})"],
+                         suptitle=f"{self.item_id}  epoch {epoch}")
+        save_png(fig, os.path.join(directory, f"mel_epoch_{epoch:04d}.png"))
+        if self.tensorboard_dir:
+            if self._image_writer is None:
+                self._image_writer = tf.summary.create_file_writer(os.path.join(self.tensorboard_dir,
+                                                                                "images"))
+            with self._image_writer.as_default():
+                tf.summary.image(f"mel/{self.item_id}", figure_to_rgb(fig)[None], step=epoch)
+            self._image_writer.flush()
 
 
 # ==============================================================================================================
@@ -534,27 +437,16 @@ def train_vocoder(cache_dir: str, run_dir: str, *, config: str | MelGANConfig | 
     Returns {"trainer", "history" (list of epoch rows), "resumed", "completed_epochs", "stopped_by_time",
     "checkpoint"}.
     """
-    import keras
-    import numpy as np
-
     from ..checkpoint import save_checkpoint
     from ..config import check_same
-    from ..data import load_cache, load_item, split_items
-    from .common import RunDir, get_strategy, read_history, standard_callbacks, tf_config_workers, worker_index
 
     # ---- validate the arguments before any work ----
-    for name, value in (("--steps-per-epoch", steps_per_epoch), ("--epochs", epochs)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    if minutes is not None and not minutes > 0:
-        raise ValueError(f"--minutes must be > 0, got {minutes}")
-    if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int)
-                                   or batch_size < 1):
-        raise ValueError(f"--batch-size must be a positive integer, got {batch_size!r}")
+    check_run_arguments({"--steps-per-epoch": steps_per_epoch, "--epochs": epochs, "--batch-size": batch_size},
+                        minutes, required=("--steps-per-epoch", "--epochs"))
     if (student_ckpt is None) != (durations is None):
         raise ValueError("--student-ckpt and --durations go together (the student is run with the given "
                          "durations); pass both or neither")
-    cache = load_cache(cache_dir)
+    cache = data.load_cache(cache_dir)
     if init is not None and not os.path.exists(init):
         raise FileNotFoundError(f"--init {init}: no such checkpoint directory or .pth file")
 
@@ -607,13 +499,11 @@ def train_vocoder(cache_dir: str, run_dir: str, *, config: str | MelGANConfig | 
         data_cache = cache
 
     strat = get_strategy(strategy)
-    workers = max(1, tf_config_workers()) if strat.__class__.__name__.startswith("MultiWorker") else 1
-    shard = (workers, worker_index()) if workers > 1 else None
+    workers, shard = data_shard(strat)
     replicas = strat.num_replicas_in_sync
     per_worker_batch = cfg.batch_size * max(1, replicas // workers)
-    # A resumed run continues the crop sequence elsewhere rather than replaying the first epochs' crops.
-    data_seed = None if seed is None else seed + 7919 * start_epoch
-    ds = train_dataset(data_cache, per_worker_batch, cfg.segment_length, seed=data_seed, shard=shard)
+    ds = train_dataset(data_cache, per_worker_batch, cfg.segment_length, seed=resume_seed(seed, start_epoch),
+                       shard=shard)
 
     if seed is not None:  # here, so that the initial weights depend on (seed, config) only
         keras.utils.set_random_seed(seed)
@@ -626,10 +516,10 @@ def train_vocoder(cache_dir: str, run_dir: str, *, config: str | MelGANConfig | 
                 log(f"train-vocoder: initialised generator and discriminator from {init}")
 
     # Validation sample: the first item of the validation split, whole.
-    valid_items = split_items(data_cache.items, "valid")
+    valid_items = data.split_items(data_cache.items, "valid")
     item = valid_items[0]
     mel = np.load(data_cache.mel_path(item["id"]))
-    real = load_item(cache, item["id"])["audio"].astype(np.float32) / 32768.0
+    real = data.load_item(cache, item["id"])["audio"].astype(np.float32) / 32768.0
 
     def save_fn(directory):
         save_checkpoint(trainer.melgan, directory, "melgan", cfg, audio=cache.audio, text=cache.text,
@@ -637,23 +527,24 @@ def train_vocoder(cache_dir: str, run_dir: str, *, config: str | MelGANConfig | 
                         trained_on=settings["mels"], init=settings["init"],
                         step=int(trainer.g_optimizer.iterations.numpy()))
 
-    SampleAudio, EpochTimeBudget, TqdmProgress = _callbacks_module()
     sampler = SampleAudio(mel, cache.audio, os.path.join(run.root, "samples"), run.tensorboard, item["id"],
                           real_audio=real, source=settings["mels"])
     callbacks = standard_callbacks(run, steps_per_epoch, save_fn=save_fn, plot_fn=sampler.plot)
     # After the NaN guard; before the plots (which draw what it generated) and History/TensorBoard (which
     # record the val_mel_l1 it adds to the epoch's logs).
     callbacks.insert(1, sampler)
-    budget = EpochTimeBudget(minutes) if minutes else None
+    budget = TimeBudget(minutes) if minutes else None
     if budget:
         callbacks.insert(1, budget)
-    callbacks.append(TqdmProgress(epochs, steps_per_epoch, disable=not progress))
+    keys = ("g_loss", "fm_loss", "d_loss", "d_real", "d_fake")
+    callbacks.append(TqdmProgress(epochs, steps_per_epoch, keys=keys, end_keys=keys + ("val_mel_l1",), digits=3,
+                                  disable=not progress))
 
     if log:
         what = "resuming" if resumed else "training"
         log(f"train-vocoder: {what} at epoch {start_epoch + 1}/{epochs}, {steps_per_epoch} steps each, batch "
             f"{cfg.batch_size} x {replicas} replica(s), {settings['mels']} mels, {len(data_cache.items)} items "
-            f"({len(split_items(data_cache.items, 'train'))} train); run dir {run.root}")
+            f"({len(data.split_items(data_cache.items, 'train'))} train); run dir {run.root}")
     trainer.fit(ds, epochs=epochs, steps_per_epoch=steps_per_epoch, callbacks=callbacks, verbose=0)
     completed = run.completed_epochs()
     stopped = bool(budget and budget.stopped)
@@ -677,7 +568,7 @@ def _init_config(init: str) -> MelGANConfig:
         if meta["kind"] != "melgan":
             raise ValueError(f"--init {init}: a {meta['kind']} checkpoint, expected a MelGAN one")
         return model_config_from_meta(meta)
-    from ..reference.melgan import _infer_config
+    from ..reference.melgan import infer_melgan_config
     from ..reference.pth import load_pth
 
     try:
@@ -686,73 +577,12 @@ def _init_config(init: str) -> MelGANConfig:
         raise ValueError(f"--init {init}: not a readable PyTorch checkpoint ({e})") from None
     if not isinstance(ckpt, dict) or "model_g" not in ckpt:
         raise ValueError(f"--init {init}: no 'model_g'; not a MelGAN checkpoint")
-    return _infer_config(ckpt["model_g"], init)
-
-
-# ==============================================================================================================
-# Command line
-# ==============================================================================================================
-
-def register(subparsers) -> None:
-    p = subparsers.add_parser(
-        "train-vocoder", help="train or fine-tune the MelGAN vocoder (GAN, model.fit)",
-        description="Train MelGAN on random 16,000-sample segments of a preprocessed cache (least-squares GAN + "
-                    "feature matching, two Adam optimizers, as the reference). RUN_DIR receives checkpoint/ "
-                    "(our format, every epoch), backup/ (resumable: rerun the same command), tensorboard/ "
-                    "(scalars, audio, mel images), samples/ (a WAV of a validation item per epoch), plots/ (its mel "
-                    "against the log-mel of the generated audio) and history.jsonl.")
-    p.add_argument("cache_dir", metavar="CACHE_DIR", help="preprocessed cache (speedyspeech-tf preprocess)")
-    p.add_argument("run_dir", metavar="RUN_DIR", help="run directory (created; an earlier run resumes)")
-    p.add_argument("--steps-per-epoch", type=int, default=1000, metavar="N",
-                   help="training steps per epoch; a backup, checkpoint and sample are written each epoch "
-                        "(default %(default)s)")
-    p.add_argument("--epochs", type=int, default=400, metavar="E",
-                   help="total epochs of the run, counting earlier runs in RUN_DIR (default %(default)s)")
-    p.add_argument("--minutes", type=float, default=None, metavar="M",
-                   help="time budget: stop when the next epoch would not end within M minutes of the start, or "
-                        "after the step that uses them up (the shortened epoch is saved); rerun to continue")
-    p.add_argument("--batch-size", type=int, default=None, metavar="B",
-                   help="segments per replica for each of the two networks' batches (default: the config's, "
-                        "16 for 'paper')")
-    p.add_argument("--strategy", choices=("auto", "default", "mirrored", "multi_worker"), default="auto",
-                   help="tf.distribute strategy (default: auto = multi-worker under TF_CONFIG, mirrored on >1 GPU)")
-    p.add_argument("--init", metavar="CKPT_or_PTH", default=None,
-                   help="fine-tune from our MelGAN checkpoint directory or the authors' .pth (generator and "
-                        "discriminator); ignored when resuming")
-    p.add_argument("--student-ckpt", metavar="CKPT", default=None,
-                   help="train on this student checkpoint's predicted mels (teacher-forced with --durations) "
-                        "instead of the ground-truth mels")
-    p.add_argument("--durations", metavar="FILE", default=None,
-                   help="per-phoneme durations .npz (save_durations) for --student-ckpt")
-    p.add_argument("--config", default=None, metavar="tiny|paper|JSON",
-                   help="model/training configuration: a preset or a JSON file of MelGANConfig fields (default: "
-                        "RUN_DIR's own when resuming, else the --init checkpoint's architecture, else paper)")
-    p.add_argument("--seed", type=int, default=None, metavar="S", help="random seed (weights and data crops)")
-    p.add_argument("--no-progress", action="store_true", help="no progress bars")
-    p.set_defaults(func=_cmd_train_vocoder)
-
-
-def _cmd_train_vocoder(args: argparse.Namespace) -> int:
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    from .common import TrainingDivergedError, data_errors
-
-    try:
-        with data_errors():  # a corrupt or missing cache file: named in one line
-            result = train_vocoder(args.cache_dir, args.run_dir, config=args.config,
-                                   steps_per_epoch=args.steps_per_epoch, epochs=args.epochs, minutes=args.minutes,
-                                   batch_size=args.batch_size, strategy=args.strategy, init=args.init,
-                                   student_ckpt=args.student_ckpt, durations=args.durations, seed=args.seed,
-                                   progress=not args.no_progress)
-    except TrainingDivergedError as e:
-        from ..cli import CLIError
-
-        raise CLIError(str(e)) from None
-    return 0 if result["completed_epochs"] > 0 else 1
+    return infer_melgan_config(ckpt["model_g"], init)
 
 
 __all__ = [
     "MelGANConfig", "METRIC_NAMES", "TRAINING_FIELDS", "PRESETS", "tiny_config", "resolve_config",
     "architecture", "generator_loss_terms", "discriminator_loss_terms", "mean_score", "build_trainer",
-    "init_from", "train_dataset", "DerivedMelCache", "student_mel_cache", "train_vocoder", "register",
-    "MelGANTrainer",
+    "init_from", "train_dataset", "DerivedMelCache", "student_mel_cache", "train_vocoder", "MelGANTrainer",
+    "SampleAudio",
 ]

@@ -4,7 +4,7 @@ Splits the CPU into two logical devices and, for each trainer (student, teacher,
 model.fit steps twice from the same initial weights on the same global batch: under the default strategy (one
 device, the whole batch) and under MirroredStrategy over the two logical CPUs (half the batch each). Prints one
 line "RESULT {json}" with, per trainer, the largest weight difference between the two runs, how far the weights
-moved and the replica counts. Deterministic: no dropout/noise/augmentation, fixed batches.
+moved, the replica counts and the logged losses (the MelGAN: two SGD steps, see vocoder()). Deterministic: no dropout/noise/augmentation, fixed batches.
 
 The student uses BatchNorm, and the trainers keep Keras's per-replica batch statistics (see README, "Training
 on several GPUs and hosts"), which differ from whole-batch statistics when the replicas' halves differ. (Switching
@@ -38,7 +38,7 @@ def _diff(a, b):
     return max(float(np.abs(np.asarray(x, np.float64) - np.asarray(y, np.float64)).max()) for x, y in zip(a, b))
 
 
-def _compare(build, set_initial, get_weights, batch, metrics=()):
+def _compare(build, set_initial, get_weights, batch, metrics=(), keep_weights=False):
     """fit STEPS steps on `batch` (repeated) under the default strategy and under MirroredStrategy."""
     results = {}
     for name, strategy in (("default", tf.distribute.get_strategy()),
@@ -51,7 +51,10 @@ def _compare(build, set_initial, get_weights, batch, metrics=()):
         results[name] = (get_weights(trainer), strategy.num_replicas_in_sync,
                          {k: float(hist[k][-1]) for k in metrics})
     (w1, n1, m1), (w2, n2, m2) = results["default"], results["mirrored"]
-    return {"max_diff": _diff(w1, w2), "replicas": [n1, n2], "metrics": [m1, m2]}, w1
+    out = {"max_diff": _diff(w1, w2), "replicas": [n1, n2], "metrics": [m1, m2]}
+    if keep_weights:
+        out["weights"] = (w1, w2)
+    return out, w1
 
 
 # ------------------------------------------------------------------------------------------------- student
@@ -115,7 +118,15 @@ def teacher():
 
 
 # ------------------------------------------------------------------------------------------------- MelGAN
+VOCODER_STEPS = 2
+VOCODER_LR = 1e-3
+
+
 def vocoder():
+    """Two steps with plain SGD instead of the trainer's Adam: Adam's first update is about lr * sign(g), so a
+    gradient summed instead of averaged over the replicas would move the weights exactly as far; with SGD the
+    update is lr * g and such a bug doubles it. Returns the relative difference of the weight updates (mirrored
+    against one device) and both runs' losses."""
     from speedyspeech_tf.training.vocoder import build_trainer, tiny_config
 
     cfg = tiny_config(generator_channels=16, disc_channels=(4, 4, 8, 8, 8, 8), segment_length=2048, batch_size=1)
@@ -128,12 +139,32 @@ def vocoder():
     keras.utils.set_random_seed(0)
     init = build_trainer(cfg).melgan.get_weights()
 
+    def build():
+        tr = build_trainer(cfg)
+        tr.g_optimizer = keras.optimizers.SGD(VOCODER_LR, name="g_sgd")
+        tr.d_optimizer = keras.optimizers.SGD(VOCODER_LR, name="d_sgd")
+        tr.g_optimizer.build(tr.melgan.generator.trainable_variables)
+        tr.d_optimizer.build(tr.melgan.discriminator.trainable_variables)
+        return tr
+
     def set_initial(tr):
         tr.melgan.set_weights(init)
 
-    out, w = _compare(lambda: build_trainer(cfg), set_initial, lambda tr: tr.melgan.get_weights(), batch,
-                      metrics=("g_loss", "d_loss"))
-    out["moved"] = _diff(w, init)
+    global STEPS
+    STEPS, saved = VOCODER_STEPS, STEPS
+    try:
+        out, w = _compare(build, set_initial, lambda tr: tr.melgan.get_weights(), batch,
+                          metrics=("g_loss", "d_loss"), keep_weights=True)
+    finally:
+        STEPS = saved
+    w_one, w_mirrored = out.pop("weights")
+    d_one = [np.asarray(a, np.float64) - b for a, b in zip(w_one, init)]
+    d_mir = [np.asarray(a, np.float64) - b for a, b in zip(w_mirrored, init)]
+    out["moved"] = max(float(np.abs(d).max()) for d in d_one)
+    # per variable: |update(mirrored) - update(one device)| / |update(one device)| (the largest over variables)
+    out["update_rel_diff"] = max(float(np.abs(a - b).max() / max(np.abs(a).max(), 1e-12))
+                                 for a, b in zip(d_one, d_mir) if np.abs(a).max() > 0)
+    out["update_ratio"] = float(sum(np.abs(b).sum() for b in d_mir) / sum(np.abs(a).sum() for a in d_one))
     return out
 
 

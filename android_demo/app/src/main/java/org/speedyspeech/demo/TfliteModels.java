@@ -122,6 +122,11 @@ final class TfliteModels implements AutoCloseable {
             outputs.put("mel", mel);
             outputs.put("frames", frames);
             outputs.put("overflow", overflow);
+            if (cfg.hasDurations) {  // exports since timestamps have it: every output gets a buffer
+                check(interpreter.getOutputTensorFromSignature("durations", key), file + " durations", DataType.INT32, 1,
+                        cfg.maxPhonemes);
+                outputs.put("durations", new int[1][cfg.maxPhonemes]);
+            }
         }
 
         @Override

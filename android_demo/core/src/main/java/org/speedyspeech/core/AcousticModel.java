@@ -8,7 +8,8 @@ package org.speedyspeech.core;
  */
 public interface AcousticModel {
     /**
-     * @param phonemeIds N ids: the text's ids, then padding ids (0)
+     * @param phonemeIds N ids: the text's ids, then padding ids (0); N is one of {@link ModelConfig#buckets}'s
+     *                   maxPhonemes (the student file of that size must run it; the mel then has that size's F)
      * @param length     number of text ids (before the padding)
      * @param speed      1.0 as trained, 2.0 twice as fast
      */
@@ -23,10 +24,18 @@ public interface AcousticModel {
         /** The sentence needed more than F frames (frames == F); the synthesizer splits it and tries again. */
         public final boolean overflow;
 
+        /** Frames per input slot (the student's durations output; null for exports made before timestamps). */
+        public final int[] durations;
+
         public Output(float[] mel, int frames, boolean overflow) {
+            this(mel, frames, overflow, null);
+        }
+
+        public Output(float[] mel, int frames, boolean overflow, int[] durations) {
             this.mel = mel;
             this.frames = frames;
             this.overflow = overflow;
+            this.durations = durations;
         }
     }
 }

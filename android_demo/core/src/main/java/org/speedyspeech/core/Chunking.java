@@ -85,6 +85,13 @@ public final class Chunking {
      * spaces gives back the input. Returns an empty list for an input of only spaces.
      */
     public static List<int[]> chunkIds(int[] seq, int maxLen) {
+        List<int[]> chunks = new ArrayList<>();
+        for (int[] span : chunkSpans(seq, maxLen)) chunks.add(Arrays.copyOfRange(seq, span[0], span[1]));
+        return chunks;
+    }
+
+    /** {@link #chunkIds} as {start, end} slices of {@code seq} (Python's chunk_spans). */
+    public static List<int[]> chunkSpans(int[] seq, int maxLen) {
         if (maxLen < 1) throw new IllegalArgumentException("maxLen must be a positive integer, got " + maxLen);
         int n = seq.length;
         List<int[]> chunks = new ArrayList<>();
@@ -95,7 +102,7 @@ public final class Chunking {
             while (end > start && seq[end - 1] == Symbols.SPACE_ID) end--;
             if (start >= end) break;
             if (end - start <= maxLen) {
-                chunks.add(Arrays.copyOfRange(seq, start, end));
+                chunks.add(new int[] {start, end});
                 break;
             }
             int limit = start + maxLen;
@@ -126,7 +133,7 @@ public final class Chunking {
             if (cut < 0) cut = limit;
             int chunkEnd = cut;
             while (seq[chunkEnd - 1] == Symbols.SPACE_ID) chunkEnd--;
-            chunks.add(Arrays.copyOfRange(seq, start, chunkEnd));
+            chunks.add(new int[] {start, chunkEnd});
             start = cut;
         }
         return chunks;
@@ -140,6 +147,14 @@ public final class Chunking {
      * split (fewer than two non-space ids).
      */
     public static int[][] splitInTwo(int[] seq) {
+        int[][] spans = splitSpans(seq);
+        if (spans == null) return null;
+        return new int[][] {Arrays.copyOfRange(seq, spans[0][0], spans[0][1]),
+            Arrays.copyOfRange(seq, spans[1][0], spans[1][1])};
+    }
+
+    /** {@link #splitInTwo} as two {start, end} slices of {@code seq}, or null (Python's split_spans). */
+    public static int[][] splitSpans(int[] seq) {
         int n = seq.length;
         double mid = n / 2.0;
         int lo = n / 4;
@@ -164,7 +179,7 @@ public final class Chunking {
             for (int cut : sorted) {
                 int[] a = stripSpaces(seq, 0, cut);
                 int[] b = stripSpaces(seq, cut, n);
-                if (a.length > 0 && b.length > 0) return new int[][] {a, b};
+                if (a[1] > a[0] && b[1] > b[0]) return new int[][] {a, b};
             }
         }
         return null;
@@ -173,6 +188,6 @@ public final class Chunking {
     private static int[] stripSpaces(int[] seq, int from, int to) {
         while (from < to && seq[from] == Symbols.SPACE_ID) from++;
         while (to > from && seq[to - 1] == Symbols.SPACE_ID) to--;
-        return Arrays.copyOfRange(seq, from, to);
+        return new int[] {from, to};
     }
 }

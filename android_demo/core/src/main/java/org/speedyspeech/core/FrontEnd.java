@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The text front end of the app: the Java port of speedyspeech_tf/text.py with its assets (written by
+ * The text front end of the app: the Java port of speedyspeech_tf/text/ with its assets (written by
  * {@code speedyspeech-tf export --android-assets DIR}, i.e. speedyspeech_tf.android_assets.write_assets):
  * <ul>
  *   <li>{@value #MANIFEST}: format version and the symbol table (checked here);</li>

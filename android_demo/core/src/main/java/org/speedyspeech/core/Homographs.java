@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * g2p_en's homograph table with the Python front end's corrections applied (speedyspeech_tf/text.py
+ * g2p_en's homograph table with the Python front end's corrections applied (speedyspeech_tf/text/
  * HOMOGRAPH_OVERRIDES, HOMOGRAPH_SWAPPED), as written by {@code speedyspeech_tf.android_assets}
  * ({@code homographs.txt}): a header {@code #speedyspeech-homographs 1 <entries>}, then
  * {@code word|reading when tagged|reading otherwise|tag prefixes (comma-separated)} per line.

@@ -40,6 +40,31 @@ public final class ModelConfig {
     /** The speed range the exported student accepts (its graph clips to it; the synthesizer refuses others). */
     public final float minSpeed;
     public final float maxSpeed;
+    /** The student has a 4th output, durations int32 [1, N] (frames per symbol; exports since timestamps). */
+    public final boolean hasDurations;
+    /**
+     * Every student size of the export, smallest first, the main one (studentFile, N, F) last: config.json's
+     * student_buckets are smaller students (same weights, same output) that short chunks run on for latency.
+     */
+    public final List<Bucket> buckets;
+
+    /** One exported student size: its file, N phoneme slots and F frames. */
+    public static final class Bucket {
+        public final String file;
+        public final int maxPhonemes;
+        public final int maxFrames;
+
+        public Bucket(String file, int maxPhonemes, int maxFrames) {
+            this.file = file;
+            this.maxPhonemes = maxPhonemes;
+            this.maxFrames = maxFrames;
+        }
+
+        @Override
+        public String toString() {
+            return file + " (N = " + maxPhonemes + ", F = " + maxFrames + ")";
+        }
+    }
 
     public ModelConfig(String quantization, String signatureKey, String studentFile, String vocoderFile, int maxPhonemes,
                        int maxFrames, int padSymbols, int vocoderWindow, int vocoderContext, int hopLength,
@@ -51,6 +76,27 @@ public final class ModelConfig {
     public ModelConfig(String quantization, String signatureKey, String studentFile, String vocoderFile, int maxPhonemes,
                        int maxFrames, int padSymbols, int vocoderWindow, int vocoderContext, int hopLength,
                        int sampleRate, int nMels, float silenceLogMel, int padId, float minSpeed, float maxSpeed) {
+        this(quantization, signatureKey, studentFile, vocoderFile, maxPhonemes, maxFrames, padSymbols, vocoderWindow,
+                vocoderContext, hopLength, sampleRate, nMels, silenceLogMel, padId, minSpeed, maxSpeed, false);
+    }
+
+    public ModelConfig(String quantization, String signatureKey, String studentFile, String vocoderFile, int maxPhonemes,
+                       int maxFrames, int padSymbols, int vocoderWindow, int vocoderContext, int hopLength,
+                       int sampleRate, int nMels, float silenceLogMel, int padId, float minSpeed, float maxSpeed,
+                       boolean hasDurations) {
+        this(quantization, signatureKey, studentFile, vocoderFile, maxPhonemes, maxFrames, padSymbols, vocoderWindow,
+                vocoderContext, hopLength, sampleRate, nMels, silenceLogMel, padId, minSpeed, maxSpeed, hasDurations,
+                java.util.Collections.<Bucket>emptyList());
+    }
+
+    /** @param smallerStudents config.json's student_buckets: smaller students, smallest first (may be empty) */
+    public ModelConfig(String quantization, String signatureKey, String studentFile, String vocoderFile, int maxPhonemes,
+                       int maxFrames, int padSymbols, int vocoderWindow, int vocoderContext, int hopLength,
+                       int sampleRate, int nMels, float silenceLogMel, int padId, float minSpeed, float maxSpeed,
+                       boolean hasDurations, List<Bucket> smallerStudents) {
+        java.util.List<Bucket> all = new java.util.ArrayList<>(smallerStudents);
+        all.add(new Bucket(studentFile, maxPhonemes, maxFrames));
+        this.buckets = java.util.Collections.unmodifiableList(all);
         this.quantization = quantization;
         this.signatureKey = signatureKey;
         this.studentFile = studentFile;
@@ -67,6 +113,7 @@ public final class ModelConfig {
         this.padId = padId;
         this.minSpeed = minSpeed;
         this.maxSpeed = maxSpeed;
+        this.hasDurations = hasDurations;
         validate();
     }
 
@@ -81,6 +128,18 @@ public final class ModelConfig {
         if (vocoderContext < 0) throw bad("vocoder_context", vocoderContext, "must be >= 0");
         if (padSymbols >= maxPhonemes) throw bad("pad_symbols", padSymbols, "leaves no room in max_phonemes = " + maxPhonemes);
         if (Float.isNaN(silenceLogMel) || Float.isInfinite(silenceLogMel)) throw bad("silence_log_mel", silenceLogMel, "must be finite");
+        for (int i = 0; i + 1 < buckets.size(); i++) {
+            Bucket b = buckets.get(i);
+            Bucket next = buckets.get(i + 1);
+            String name = "student_buckets[" + i + "]";
+            if (b.file == null || b.file.isEmpty()) throw bad(name + ".student_file", b.file, "must be a file name");
+            if (b.maxPhonemes <= padSymbols || b.maxFrames < 1) {
+                throw bad(name, b, "needs more than pad_symbols = " + padSymbols + " slots and at least one frame");
+            }
+            if (b.maxPhonemes >= next.maxPhonemes || b.maxFrames > next.maxFrames) {
+                throw bad(name, b, "must be smaller than the next size " + next + " (smallest first, the main student last)");
+            }
+        }
         if (!(minSpeed > 0 && minSpeed <= 1 && maxSpeed >= 1 && !Float.isInfinite(maxSpeed))) {
             throw bad("min_speed/max_speed", minSpeed + ".." + maxSpeed, "must be a finite range around 1 (0 < min <= 1 <= max)");
         }
@@ -145,7 +204,9 @@ public final class ModelConfig {
                     + "front end (" + ((List<?>) symbols).size() + " symbols); the model was trained with another symbol table");
         }
         checkNames(m, "student_inputs", "phoneme_ids", "length", "speed");
-        checkNames(m, "student_outputs", "mel", "frames", "overflow");
+        boolean durations = java.util.Arrays.asList("mel", "frames", "overflow", "durations")
+                .equals(m.get("student_outputs"));
+        if (!durations) checkNames(m, "student_outputs", "mel", "frames", "overflow");
         checkNames(m, "vocoder_inputs", "mel");
         checkNames(m, "vocoder_outputs", "audio");
         int hop = integer(m, "hop_length");
@@ -155,7 +216,28 @@ public final class ModelConfig {
                 string(m, "vocoder_file"), integer(m, "max_phonemes"), integer(m, "max_frames"), integer(m, "pad_symbols"),
                 integer(m, "vocoder_window"), integer(m, "vocoder_context"), hop, integer(audio, "sample_rate"),
                 integer(audio, "n_mels"), (float) number(m, "silence_log_mel"), integer(text, "pad_id"),
-                (float) optionalNumber(m, "min_speed", DEFAULT_MIN_SPEED), (float) optionalNumber(m, "max_speed", DEFAULT_MAX_SPEED));
+                (float) optionalNumber(m, "min_speed", DEFAULT_MIN_SPEED), (float) optionalNumber(m, "max_speed", DEFAULT_MAX_SPEED),
+                durations, buckets(m));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Bucket> buckets(Map<String, Object> m) {
+        List<Bucket> out = new java.util.ArrayList<>();
+        Object v = m.get("student_buckets");
+        if (v == null) return out; // exports before buckets: one student
+        if (!(v instanceof List)) throw bad("student_buckets", v, "not a list");
+        for (Object o : (List<Object>) v) {
+            if (!(o instanceof Map)) throw bad("student_buckets", o, "each entry must be an object");
+            Map<String, Object> b = (Map<String, Object>) o;
+            out.add(new Bucket(string(b, "student_file"), integer(b, "max_phonemes"), integer(b, "max_frames")));
+        }
+        return out;
+    }
+
+    /** The smallest student whose N - pad_symbols slots hold {@code symbols} ids (the main one if none is smaller). */
+    public Bucket bucketFor(int symbols) {
+        for (Bucket b : buckets) if (b.maxPhonemes - padSymbols >= symbols) return b;
+        return buckets.get(buckets.size() - 1);
     }
 
     private static void checkNames(Map<String, Object> m, String key, String... expected) {

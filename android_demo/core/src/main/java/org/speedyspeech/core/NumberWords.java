@@ -3,7 +3,7 @@ package org.speedyspeech.core;
 import java.math.BigInteger;
 
 /**
- * Numbers to words exactly as speedyspeech_tf/text.py writes them ({@code cardinal}, {@code ordinal},
+ * Numbers to words exactly as speedyspeech_tf/text/ writes them ({@code cardinal}, {@code ordinal},
  * {@code year}): no "and", a hyphen in 21..99, numbers of 10^18 or more digit by digit.
  */
 public final class NumberWords {

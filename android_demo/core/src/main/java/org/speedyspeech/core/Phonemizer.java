@@ -135,7 +135,7 @@ public final class Phonemizer {
     private static final Pattern TOKEN = Pattern.compile("(?<![A-Za-z'])(?:[A-Za-z]\\.){2,}|[A-Za-z']+|[.,?!\\-]");
     private static final String PUNCT_PRIORITY = "?!.,-";
 
-    /** The tokens of normalised text (Python's _tokens). */
+    /** The tokens of normalised text (Python's tokenize). */
     static List<String> tokens(String normalized) {
         String text = normalized.replace(';', ',').replace(':', ',');
         text = PyText.sub(INTRA_WORD_HYPHEN, text, " ");
@@ -159,12 +159,22 @@ public final class Phonemizer {
      * @throws IllegalArgumentException for empty text or text with no pronounceable word (as Python's ValueError)
      */
     public List<String> textToPhonemes(String text) {
+        return wordsToPhonemes(textToWords(text, null));
+    }
+
+    /**
+     * Text -> its words and punctuation marks with their symbols (Python's text_to_words). {@code userLexicon}
+     * (lower-case word -> phonemes, may be null; {@link UserLexicon}) is consulted before the homographs and the
+     * dictionary.
+     *
+     * @throws IllegalArgumentException for empty text or text with no pronounceable word
+     */
+    public List<Word> textToWords(String text, Map<String, List<String>> userLexicon) {
         String normalized = TextNormalizer.normalize(text);
         if (normalized.isEmpty()) throw new IllegalArgumentException("empty text: '" + abbreviate(text) + "'");
         List<String> tokens = tokens(normalized);
-        List<List<String>> units = new ArrayList<>();
+        List<Word> words = new ArrayList<>();
         StringBuilder pending = new StringBuilder(); // punctuation since the last word
-        boolean hasWord = false;
         boolean endsText = false;
         for (int i = 0; i < tokens.size(); i++) {
             String tok = tokens.get(i);
@@ -174,7 +184,9 @@ public final class Phonemizer {
             }
             String low = tok.toLowerCase(Locale.ROOT);
             List<String> pron;
-            if (tok.endsWith(".")) { // an initialism; its last period also ends the text if nothing follows
+            if (userLexicon != null && userLexicon.containsKey(low)) {
+                pron = userLexicon.get(low);
+            } else if (tok.endsWith(".")) { // an initialism; its last period also ends the text if nothing follows
                 pron = initialismPronunciation(low);
                 endsText = i == tokens.size() - 1;
             } else if (homographs.contains(low)) {
@@ -183,36 +195,108 @@ public final class Phonemizer {
                 pron = wordPronunciation(low);
             }
             if (pron.isEmpty()) continue;
-            hasWord = flush(pending, hasWord, units);
-            units.add(pron);
-            hasWord = true;
+            flush(pending, words);
+            words.add(new Word(tok, new ArrayList<>(pron)));
         }
         if (endsText) pending.append('.');
-        flush(pending, hasWord, units);
-        if (!hasWord) {
+        flush(pending, words);
+        if (words.isEmpty()) {
             throw new IllegalArgumentException("nothing pronounceable in text '" + abbreviate(text) + "' (normalised: '"
                     + abbreviate(normalized) + "')");
         }
-        List<String> out = new ArrayList<>();
-        for (List<String> unit : units) {
-            if (!out.isEmpty()) out.add(Symbols.SPACE);
-            out.addAll(unit);
-        }
-        return out;
+        return words;
     }
 
-    private static boolean flush(StringBuilder pending, boolean hasWord, List<List<String>> units) {
-        if (pending.length() > 0 && hasWord) {
+    private static void flush(StringBuilder pending, List<Word> words) {
+        if (pending.length() > 0 && !words.isEmpty()) {
             for (int k = 0; k < PUNCT_PRIORITY.length(); k++) {
                 char p = PUNCT_PRIORITY.charAt(k);
                 if (pending.indexOf(String.valueOf(p)) >= 0) {
-                    units.add(Collections.singletonList(punctuationSymbol(p)));
+                    words.add(new Word(punctuationSymbol(p), punctuationSymbol(p)));
                     break;
                 }
             }
         }
         pending.setLength(0);
-        return hasWord;
+    }
+
+    /** Words -> symbols joined with the space symbol. */
+    public static List<String> wordsToPhonemes(List<Word> words) {
+        List<String> out = new ArrayList<>();
+        for (Word w : words) {
+            if (!out.isEmpty()) out.add(Symbols.SPACE);
+            out.addAll(w.symbols);
+        }
+        return out;
+    }
+
+    private static final String[] SYMBOL_PRIORITY = {"?", "!", ".", ",", Symbols.DASH};
+
+    /**
+     * Punctuation before the first word is dropped and consecutive marks become one: "?" if any is "?", else "!",
+     * ".", "," or the dash, in that order (Python's merge_punctuation).
+     */
+    public static List<Word> mergePunctuation(List<Word> words) {
+        List<Word> out = new ArrayList<>();
+        List<String> pending = new ArrayList<>();
+        for (Word w : words) {
+            if (w.isPunctuation()) {
+                pending.add(w.symbols.get(0));
+                continue;
+            }
+            if (!pending.isEmpty() && !out.isEmpty()) out.add(punctuationWord(pending));
+            pending.clear();
+            out.add(w);
+        }
+        if (!pending.isEmpty() && !out.isEmpty()) out.add(punctuationWord(pending));
+        return out;
+    }
+
+    private static Word punctuationWord(List<String> marks) {
+        for (String s : SYMBOL_PRIORITY) if (marks.contains(s)) return new Word(s, s);
+        throw new IllegalStateException("no punctuation in " + marks);
+    }
+
+    /**
+     * Phonemes typed by hand (Python's parse_phonemes): ARPAbet symbols of the table separated by spaces, "|"
+     * between words; a word may also be one punctuation mark (". , ? ! -"). "HH AH0 L OW1 | W ER1 L D" -> two words.
+     *
+     * @throws IllegalArgumentException naming an unknown symbol, or for nothing to say
+     */
+    public static List<Word> parsePhonemes(String spec) {
+        if (spec == null) throw new IllegalArgumentException("phonemes must not be null");
+        List<Word> words = new ArrayList<>();
+        String[] groups = spec.split("\\|", -1);
+        for (int k = 1; k <= groups.length; k++) {
+            String group = groups[k - 1];
+            List<String> symbols = new ArrayList<>();
+            for (String s : PyText.split(group)) symbols.add("-".equals(s) ? Symbols.DASH : s);
+            if (symbols.isEmpty()) continue;
+            boolean marks = false;
+            for (String s : symbols) {
+                boolean punct = isPunctuationSymbol(s);
+                if (!Symbols.isPhoneme(s) && !punct) {
+                    throw new IllegalArgumentException("unknown phoneme symbol " + PyText.repr(s) + " in word " + k + " ("
+                            + PyText.repr(PyText.strip(group)) + "): expected ARPAbet symbols of the model's table (AA0 ... ZH, "
+                            + "with stress digits) or . , ? ! -");
+                }
+                marks |= punct;
+            }
+            if (marks && symbols.size() > 1) {
+                throw new IllegalArgumentException("word " + k + " (" + PyText.repr(PyText.strip(group)) + ") mixes phonemes "
+                        + "and punctuation: put the punctuation mark in its own word (\"... | ,\")");
+            }
+            words.add(new Word(String.join(" ", symbols), symbols));
+        }
+        words = mergePunctuation(words);
+        if (words.isEmpty()) {
+            throw new IllegalArgumentException("no phonemes to say in " + PyText.truncate(PyText.repr(spec), 80));
+        }
+        return words;
+    }
+
+    private static boolean isPunctuationSymbol(String s) {
+        return s.equals(".") || s.equals(",") || s.equals("?") || s.equals("!") || s.equals(Symbols.DASH);
     }
 
     /** Text -> symbol ids (no padding). */

@@ -151,4 +151,76 @@ final class PyText {
         }
         return out.toString();
     }
+
+    /** Python's str.isprintable() for one code point (categories Cc Cf Cs Co Cn Zl Zp Zs, except the space). */
+    static boolean isPrintable(int cp) {
+        if (cp == ' ') return true;
+        switch (Character.getType(cp)) {
+            case Character.CONTROL: case Character.FORMAT: case Character.SURROGATE: case Character.PRIVATE_USE:
+            case Character.UNASSIGNED: case Character.LINE_SEPARATOR: case Character.PARAGRAPH_SEPARATOR:
+            case Character.SPACE_SEPARATOR:
+                return false;
+            default:
+                return true;
+        }
+    }
+
+    /** Python's repr() of a str (for error messages that must read as Python's). */
+    static String repr(String s) {
+        char quote = s.indexOf('\'') >= 0 && s.indexOf('"') < 0 ? '"' : '\'';
+        StringBuilder sb = new StringBuilder().append(quote);
+        for (int i = 0; i < s.length(); ) {
+            int cp = s.codePointAt(i);
+            i += Character.charCount(cp);
+            if (cp == quote || cp == '\\') sb.append('\\').appendCodePoint(cp);
+            else if (cp == '\t') sb.append("\\t");
+            else if (cp == '\n') sb.append("\\n");
+            else if (cp == '\r') sb.append("\\r");
+            else if (isPrintable(cp)) sb.appendCodePoint(cp);
+            else if (cp < 0x100) sb.append(String.format("\\x%02x", cp));
+            else if (cp < 0x10000) sb.append(String.format("\\u%04x", cp));
+            else sb.append(String.format("\\U%08x", cp));
+        }
+        return sb.append(quote).toString();
+    }
+
+    /** The first {@code n} code points of s (Python's format precision: f"{s:.40}"). */
+    static String truncate(String s, int n) {
+        return len(s) <= n ? s : s.substring(0, s.offsetByCodePoints(0, n));
+    }
+
+    /** Python's str.split() with no argument: runs of str.isspace() characters separate fields; no empty fields. */
+    static java.util.List<String> split(String s) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        int start = -1;
+        for (int i = 0; i < s.length(); ) {
+            int cp = s.codePointAt(i);
+            if (isSpace(cp)) {
+                if (start >= 0) out.add(s.substring(start, i));
+                start = -1;
+            } else if (start < 0) {
+                start = i;
+            }
+            i += Character.charCount(cp);
+        }
+        if (start >= 0) out.add(s.substring(start));
+        return out;
+    }
+
+    /** Python's str.splitlines(): lines end at \n, \r, \r\n, \v, \f, \x1c-\x1e, \x85, U+2028, U+2029. */
+    static java.util.List<String> splitlines(String s) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        int start = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            boolean end = c == '\n' || c == '\r' || c == 0x0B || c == 0x0C || (c >= 0x1C && c <= 0x1E) || c == 0x85
+                    || c == 0x2028 || c == 0x2029;
+            if (!end) continue;
+            out.add(s.substring(start, i));
+            if (c == '\r' && i + 1 < s.length() && s.charAt(i + 1) == '\n') i++;
+            start = i + 1;
+        }
+        if (start < s.length()) out.add(s.substring(start));
+        return out;
+    }
 }

@@ -1,6 +1,7 @@
 package org.speedyspeech.core;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
@@ -18,6 +19,10 @@ public class ModelConfigTest {
     @Test
     public void readsTheExportedConfig() throws Exception {
         ModelConfig c = ModelConfig.parse(exported());
+        assertTrue("exports list the durations output (timestamps)", c.hasDurations);
+        ModelConfig old = ModelConfig.parse(exported().replaceAll("\"durations\"\\s*\\]", "]")
+                .replaceAll(",\\s*\\]", "]"));  // an export from before timestamps: 3 outputs
+        assertFalse(old.hasDurations);
         assertEquals(176, c.maxPhonemes);
         assertEquals(1152, c.maxFrames);
         assertEquals(5, c.padSymbols);

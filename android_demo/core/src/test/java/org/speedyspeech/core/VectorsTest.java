@@ -149,7 +149,11 @@ public class VectorsTest {
     @Test
     public void everySentenceMatchesWithTheFullAssets() throws Exception {
         FrontEnd full = Vectors.fullFrontEnd();
-        Assume.assumeTrue("set -Dspeedyspeech.assets=DIR (run-core-tests.sh does when Python is available)", full != null);
+        String why = "set -Dspeedyspeech.assets=DIR (run-core-tests.sh does when Python is available)";
+        if (Boolean.getBoolean("speedyspeech.requireAssets")) {
+            assertTrue("the full-asset test must run here (-Dspeedyspeech.requireAssets=true): " + why, full != null);
+        }
+        Assume.assumeTrue(why, full != null);
         assertTrue("the full assets include g2p_en's network", full.neuralOov());
         List<Vectors.Row> rows = Vectors.of("ids");
         List<String> problems = new ArrayList<>();
