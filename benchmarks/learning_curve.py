@@ -3,13 +3,14 @@
     python benchmarks/learning_curve.py --run-dir RUNS/student --held-out HELD_OUT_CORPUS --cache CACHE \
         --work WORK [--every 3] [--sentences 30] [--follow]
 
-While a `train-student` run goes on (--follow) or afterwards, every `--every`-th epoch's checkpoint is copied,
-exported with the default quantization and the default HiFi-GAN vocoder, and scored on the first `--sentences`
+While a `train-student` run goes on (--follow), every epoch's checkpoint is copied (WORK/epoch_NNNN); every
+`--every`-th snapshot is exported (--quantize, default dynamic as the bundled voice) with the default HiFi-GAN vocoder, and scored on the first `--sentences`
 held-out sentences through the TensorFlow-free runtime (word error rate of the offline recogniser, predicted
 MOS), with the held-out recordings (the corpus voice) scored once beside it. Training hours come from the run's
 history (the wall time of the epochs up to that one). Results accumulate in WORK/curve.jsonl (a rerun resumes),
 RUN_DIR/learning_curve.md (the voice's model card includes it) and the script's section of BENCHMARKS.md.
-Only the newest checkpoint of a run exists at any time, so --follow must run beside the training.
+Only the newest checkpoint of a run exists at any time, so --follow must run beside the training (with
+--evaluate-after it only takes snapshots, leaving the CPU to the training; rerun without --follow to evaluate).
 """
 from __future__ import annotations
 
@@ -57,7 +58,8 @@ def snapshot(run_dir: str, dest: str) -> bool:
     return True
 
 
-def evaluate_snapshot(ckpt: str, work: str, held_out: str, cache: str | None, sentences: int) -> dict:
+def evaluate_snapshot(ckpt: str, work: str, held_out: str, cache: str | None, sentences: int,
+                      quantization: str = "dynamic") -> dict:
     from speedyspeech_tf.evaluation import report as R
     from speedyspeech_tf.evaluation.scoring import evaluate_model_dir, find_wavs, read_texts
     from speedyspeech_tf.exporting.pipeline import export_models
@@ -66,8 +68,8 @@ def evaluate_snapshot(ckpt: str, work: str, held_out: str, cache: str | None, se
     model = ckpt + "_model"
     if not os.path.isfile(os.path.join(model, "config.json")):
         shutil.rmtree(model, ignore_errors=True)
-        export_models(ckpt, DEFAULT_VOCODER, model, calibration_cache=cache, progress=False, log=None,
-                      evaluate=False)
+        export_models(ckpt, DEFAULT_VOCODER, model, quantization=quantization, calibration_cache=cache,
+                      progress=False, log=None, evaluate=False)
     texts = read_texts(os.path.join(held_out, "metadata.csv"))[:sentences]
     refs = find_wavs(held_out, [s.id for s in texts], "recording")
     rows = evaluate_model_dir(texts, model, refs, system="ours", threads=1)
@@ -91,7 +93,7 @@ def recording_scores(work: str, held_out: str, sentences: int) -> dict:
 
 
 def render(curve: list[dict], recording: dict, sentences: int) -> str:
-    lines = [f"Held-out sentences: the first {sentences} of the held-out corpus; default export, one thread. "
+    lines = [f"Held-out sentences: the first {sentences} of the held-out corpus; dynamic-range export, one thread. "
              "`recording` = the corpus voice's own audio of the same sentences.", "",
              "| epoch | steps | training hours | WER % | CER % | predicted MOS (DNSMOS) | MCD dB |",
              "|---|---|---|---|---|---|---|"]
@@ -112,8 +114,11 @@ def main(argv=None) -> int:
     p.add_argument("--work", required=True)
     p.add_argument("--every", type=int, default=3, help="evaluate every N-th epoch (default 3)")
     p.add_argument("--sentences", type=int, default=30)
+    p.add_argument("--quantize", default="dynamic", help="export quantization (default dynamic: the bundled voice's)")
     p.add_argument("--follow", action="store_true", help="keep watching the run until --until-epoch")
     p.add_argument("--until-epoch", type=int, default=10_000)
+    p.add_argument("--evaluate-after", action="store_true",
+                   help="with --follow: only take snapshots now; a later run without --follow evaluates them")
     p.add_argument("--no-benchmarks-md", action="store_true")
     args = p.parse_args(argv)
     os.makedirs(args.work, exist_ok=True)
@@ -121,37 +126,50 @@ def main(argv=None) -> int:
     curve_path = os.path.join(args.work, "curve.jsonl")
     curve = [json.loads(x) for x in open(curve_path, encoding="utf-8")] if os.path.exists(curve_path) else []
     seen = {r["epoch"] for r in curve}
-    recording = recording_scores(args.work, args.held_out, args.sentences)
-    steps_per_epoch = None
+    recording = {} if args.follow and args.evaluate_after else recording_scores(args.work, args.held_out,
+                                                                                  args.sentences)
+    cfg_path = os.path.join(args.run_dir, "train_config.json")
     while True:
         hist = history(args.run_dir)
-        cfg_path = os.path.join(args.run_dir, "train_config.json")
-        if steps_per_epoch is None and os.path.exists(cfg_path):
-            steps_per_epoch = json.load(open(cfg_path, encoding="utf-8")).get("steps_per_epoch")
         latest = hist[-1]["epoch"] if hist else 0
-        if latest and latest % args.every == 0 and latest not in seen:
-            ckpt = os.path.join(args.work, f"epoch_{latest:04d}")
-            if snapshot(args.run_dir, ckpt):
-                scores = evaluate_snapshot(ckpt, args.work, args.held_out, args.cache, args.sentences)
-                # wall time from the run's start (train_config.json is written first) to the epoch's end
-                # (its history row's time, or now for rows of older versions without one)
-                start = os.path.getmtime(cfg_path)
-                seconds = float(hist[-1].get("time", time.time())) - start
-                row = {"epoch": latest, "steps": latest * int(steps_per_epoch or 0), "hours": seconds / 3600.0,
-                       **scores, "train_mel_l1": hist[-1].get("mel_l1"), "val_mel_l1": hist[-1].get("val_mel_l1")}
-                curve.append(row)
-                seen.add(latest)
-                with open(curve_path, "a", encoding="utf-8") as f:
-                    f.write(json.dumps(row) + "\n")
-                table = render(curve, recording, args.sentences)
-                with open(os.path.join(args.run_dir, "learning_curve.md"), "w", encoding="utf-8") as f:
-                    f.write(table + "\n")
-                print(table, flush=True)
-                if not args.no_benchmarks_md:
-                    write_section("benchmarks/learning_curve.py", command_line(), "Voice learning curve (held out)",
-                                  table, machine=machine, weights="trained (the run being measured)")
+        # 1. snapshot every new epoch (cheap; only the newest checkpoint of a run exists at any time)
+        snap = os.path.join(args.work, f"epoch_{latest:04d}")
+        if latest and not os.path.isdir(snap) and snapshot(args.run_dir, snap):
+            # wall time from the run's start (train_config.json is written first) to the epoch's end: its
+            # history row's time, or now for rows of older versions without one (the poll is every 30 s)
+            row = dict(hist[-1])
+            row.setdefault("time", time.time())
+            row["start"] = os.path.getmtime(cfg_path)
+            json.dump(row, open(os.path.join(snap, "history_row.json"), "w", encoding="utf-8"))
+        # 2. evaluate every --every-th snapshot not yet on the curve, oldest first
+        pending = sorted(int(d.split("_")[1]) for d in os.listdir(args.work)
+                         if d.startswith("epoch_") and not d.endswith(("_model", ".tmp")) and "_" in d)
+        pending = [e for e in pending if e % args.every == 0 and e not in seen]
+        if pending and (not args.follow or not args.evaluate_after):
+            e = pending[0]
+            ckpt = os.path.join(args.work, f"epoch_{e:04d}")
+            row = json.load(open(os.path.join(ckpt, "history_row.json"), encoding="utf-8"))
+            steps_per_epoch = json.load(open(cfg_path, encoding="utf-8")).get("steps_per_epoch") or 0
+            scores = evaluate_snapshot(ckpt, args.work, args.held_out, args.cache, args.sentences, args.quantize)
+            point = {"epoch": e, "steps": e * int(steps_per_epoch), "hours": (row["time"] - row["start"]) / 3600.0,
+                     **scores, "train_mel_l1": row.get("mel_l1"), "val_mel_l1": row.get("val_mel_l1")}
+            curve.append(point)
+            curve.sort(key=lambda r: r["epoch"])
+            seen.add(e)
+            with open(curve_path, "a", encoding="utf-8") as f:
+                f.write(json.dumps(point) + "\n")
+            table = render(curve, recording, args.sentences)
+            with open(os.path.join(args.run_dir, "learning_curve.md"), "w", encoding="utf-8") as f:
+                f.write(table + "\n")
+            print(table, flush=True)
+            if not args.no_benchmarks_md:
+                write_section("benchmarks/learning_curve.py", command_line(), "Voice learning curve (held out)",
+                              table, machine=machine, weights="trained (the run being measured)")
+            continue
         if not args.follow or latest >= args.until_epoch:
-            break
+            if not pending:
+                break
+            continue
         time.sleep(30)
     return 0
 

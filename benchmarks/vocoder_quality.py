@@ -194,9 +194,9 @@ def window_child(model_dir: str, windows: list[int], runs: int) -> list[dict]:
     return rows
 
 
-def run_child(*args: str) -> dict | list:
-    r = subprocess.run([sys.executable, os.path.abspath(__file__), "--child", *args], capture_output=True, text=True,
-                       timeout=7200)
+def run_child(work: str, runs: int, *args: str) -> dict | list:
+    r = subprocess.run([sys.executable, os.path.abspath(__file__), "--work", work, "--runs", str(runs), "--child",
+                        *args], capture_output=True, text=True, timeout=7200)
     if r.returncode != 0:
         raise RuntimeError(r.stderr[-2000:])
     return json.loads(r.stdout.strip().splitlines()[-1])
@@ -226,6 +226,15 @@ def markdown(results: dict, recordings: dict, windows: list[dict], args, calibra
             ok = dw <= 2 and dm >= -0.1
             notes.append(f"- {q}: WER {dw:+.1f} points, DNSMOS {dm:+.2f} against float32: "
                          f"{'within' if ok else 'OUTSIDE'} the budget (2 WER points, 0.1 DNSMOS).")
+    within = [q for q, r in results.items() if f32 and 100 * (r["wer"] - f32["wer"]) <= 2
+              and r["dnsmos"] - f32["dnsmos"] >= -0.1]
+    if within:
+        best = min(within, key=lambda q: (results[q].get("rtf1", float("inf")), results[q]["size_mb"]))
+        notes.append(f"- Chosen: **{best}**, the fastest export on 1 thread (then the smallest) among those within "
+                     "the quality budget; `speedyspeech-tf export --quantize int8` gives a HiFi-GAN this "
+                     "dynamic-range vocoder by default (config.VOCODER_INT8_DEFAULT, `--int8-vocoder full` for "
+                     "the full-integer one)." if best == "dynamic" else
+                     f"- Chosen: **{best}**, the fastest export on 1 thread (then the smallest) within the budget.")
     lines += ["", *notes]
     if windows:
         lines += ["", f"Window W (one float32 call of W + 2 x {CONTEXT} frames, 1 thread, median of {args.runs}):", "",
@@ -288,12 +297,14 @@ def main(argv=None) -> int:
         for q in args.quantizations:
             for threads in (1, 2):
                 print(f"vocoder_quality: speed {q}, {threads} thread(s) ...", file=sys.stderr, flush=True)
-                rtf = run_child("speed", os.path.join(args.work, q), str(threads), *speed_wavs)["rtf"]
+                rtf = run_child(args.work, args.runs, "speed", os.path.join(args.work, q), str(threads),
+                                *speed_wavs)["rtf"]
                 results[q].setdefault(f"rtfs{threads}", []).append(rtf)
     for r in results.values():
         for threads in (1, 2):
             r[f"rtf{threads}"] = statistics.median(r[f"rtfs{threads}"])
-    windows = run_child("windows", os.path.join(args.work, "float32"), *map(str, args.windows)) if args.windows else []
+    windows = (run_child(args.work, args.runs, "windows", os.path.join(args.work, "float32"), *map(str, args.windows))
+               if args.windows else [])
     body = markdown(results, recordings, windows, args, note)
     with open(os.path.join(args.work, "results.json"), "w") as f:
         json.dump({"results": results, "recordings": recordings, "windows": windows}, f, indent=2)

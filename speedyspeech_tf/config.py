@@ -483,10 +483,11 @@ def vocoder_config_from_dict(kind: str, data: dict):
 
 
 # How `--quantize int8` quantizes each vocoder (--int8-vocoder overrides). MelGAN: full integer. HiFi-GAN:
-# dynamic range, because full-integer int8 loses too much on real speech (benchmarks/vocoder_quality.py,
-# BENCHMARKS.md "HiFi-GAN vocoder: quantization": DNSMOS -0.37 and SNR 9 dB against float32 on LJ001-0001 in the
-# first measurement, over the 0.1 budget), while dynamic range stays within it at 1/4 of the size and runs several
-# times faster than float32 with XNNPACK.
+# dynamic range. Measured on the 32 LJ Speech clips (benchmarks/vocoder_quality.py, BENCHMARKS.md "HiFi-GAN vocoder:
+# quantization"): full-integer int8 loses several WER points and about 0.4 DNSMOS against float32, over the budget
+# of 2 points / 0.1; dynamic range stays within it at a quarter of the size and runs several times faster than
+# float32 with XNNPACK (int8 weights, float activations). Keeping the last upsampling stage float in an otherwise
+# int8 graph also kept the quality (one clip) but ran slower than dynamic range.
 VOCODER_INT8 = ("full", "dynamic")
 VOCODER_INT8_DEFAULT = {"melgan": "full", "hifigan": "dynamic"}
 

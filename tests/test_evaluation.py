@@ -213,12 +213,11 @@ def test_read_texts_formats(tmp_path):
     ("missing_reference", "LJ001-0003.wav: recording file missing"),
     ("missing_audio_dir", "audio directory not found"),
     ("no_model_dir", "no such model directory"),
-    ("config_mismatch", "config.json (max_phonemes N = 80)"),
+    pytest.param("config_mismatch", "config.json (max_phonemes N = 80)", marks=pytest.mark.slow),  # exports
     ("nothing", "nothing to evaluate"),
     ("foreign_out", "is not empty and holds no earlier report.json"),
 ])
-def test_bad_input_exits_2_with_one_line_and_writes_nothing(case, message, three_clips, model_dir, tmp_path,
-                                                             capsys):
+def test_bad_input_exits_2_with_one_line_and_writes_nothing(case, message, three_clips, tmp_path, capsys, request):
     from speedyspeech_tf.config import load_json, save_json
 
     texts, out = three_clips / "metadata.csv", tmp_path / "out"
@@ -242,6 +241,7 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(case, message, three
     elif case == "no_model_dir":
         args = ["--model-dir", tmp_path / "no_model"]
     elif case == "config_mismatch":
+        model_dir = request.getfixturevalue("model_dir")  # the export: only this case needs it
         bad = tmp_path / "bad_model"
         bad.mkdir()
         for name in os.listdir(model_dir):

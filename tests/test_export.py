@@ -374,7 +374,8 @@ def test_quantized_files_stay_within_measured_bounds(quantized, models, real_mel
 
 def _student_sig(n, f):
     return ({"phoneme_ids": ((1, n), "int32"), "length": ((1,), "int32"), "speed": ((1,), "float32")},
-            {"mel": ((1, f, 80), "float32"), "frames": ((1,), "int32"), "overflow": ((1,), "int32")})
+            {"mel": ((1, f, 80), "float32"), "frames": ((1,), "int32"), "overflow": ((1,), "int32"),
+             "durations": ((1, n), "int32")})
 
 
 # ------------------------------------------------------------------------------------- loud failures

@@ -115,15 +115,15 @@ def test_verify_reference_cli_exit_codes(reference_dir, tmp_path):
     cmd = [sys.executable, "-m", "speedyspeech_tf.cli", "verify-reference"]
     lj = _wheel_file("hifigan-lj")
     ok = subprocess.run(cmd + [lj, str(reference_dir / FIXTURES["hifigan-lj"])], capture_output=True, text=True,
-                        env=env, timeout=600)
+                        env=env, timeout=1800)
     assert ok.returncode == 0, ok.stderr[-2000:]
     assert "parity OK" in ok.stdout
     # the LJ generator against the universal generator's outputs: parity fails (exit 1)
     bad = subprocess.run(cmd + [lj, str(reference_dir / FIXTURES["hifigan-universal"])], capture_output=True,
-                         text=True, env=env, timeout=600)
+                         text=True, env=env, timeout=1800)
     assert bad.returncode == 1 and "parity FAILED" in bad.stderr
     missing = subprocess.run(cmd + [str(tmp_path / "none.pth"), str(reference_dir / FIXTURES["hifigan-lj"])],
-                             capture_output=True, text=True, env=env, timeout=600)
+                             capture_output=True, text=True, env=env, timeout=1800)
     assert missing.returncode == 2 and missing.stderr.count("\n") == 1
 
 
@@ -283,7 +283,7 @@ def test_copy_synthesis_is_intelligible(exported, reference_dir, ljspeech_mini, 
     mel = reference_dir / "mel_LJ001-0001.npy"
     r = subprocess.run([sys.executable, "-m", "speedyspeech_tf.runtime.cli", "--model-dir", str(out), "--mel",
                         str(mel), "--out", str(wav), "--json", "--quiet"], capture_output=True, text=True, env=env,
-                       timeout=900)
+                       timeout=1800)
     assert r.returncode == 0, r.stderr[-2000:]
     stats = json.loads(r.stdout)
     assert stats["vocoder"] == "hifigan" and stats["frames"] == 832
@@ -296,7 +296,7 @@ def test_copy_synthesis_is_intelligible(exported, reference_dir, ljspeech_mini, 
     assert ours <= theirs + 0.05, (ours, theirs)
     keras_wav = tmp_path / "keras.wav"
     r = subprocess.run([sys.executable, "-m", "speedyspeech_tf.cli", "vocode", "hifigan-universal", str(mel),
-                        str(keras_wav)], capture_output=True, text=True, env=env, timeout=900)
+                        str(keras_wav)], capture_output=True, text=True, env=env, timeout=1800)
     assert r.returncode == 0, r.stderr[-2000:]
     keras_audio, _ = read_wav(keras_wav)
     assert keras_audio.shape == audio.shape and np.abs(keras_audio - audio).max() <= 2 / 32768  # int16 rounding

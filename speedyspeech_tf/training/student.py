@@ -392,7 +392,7 @@ def train_student(cache_dir: str, durations, run_dir: str, *, config: str | Stud
                   batch_size: int | None = None, strategy: str = "auto", mixed_precision: bool = False,
                   init: str | None = None, seed: int | None = None, progress: bool = True,
                   log: Callable[[str], Any] | None = print) -> dict:
-    """Train (or resume, or continue from --init) the student; see the module docstring and
+    """Train (or resume, or continue from --init) the student; see docs/training.md and
     `speedyspeech-tf train-student -h`.
 
     durations: a file written by data.save_durations (or a dict {item id: frames per phoneme}).

@@ -180,7 +180,7 @@ class TeacherTrainer(keras.Model):
 
     # ---- pieces ---------------------------------------------------------------------------------------
     def augment(self, phonemes, phoneme_lengths, mel):
-        """The reference's input augmentation (module docstring); mel float32 [B, T, n_mels]."""
+        """The reference's input augmentation (docs/training.md); mel float32 [B, T, n_mels]."""
         cfg = self.config
         x = add_noise(mel, cfg.input_noise)
         if cfg.feed_ratio > 0 and cfg.feed_repeat > 0:
@@ -363,7 +363,7 @@ def train_teacher(cache_dir: str, run_dir: str, *, config: str | TeacherConfig |
                   batch_size: int | None = None, strategy: str = "auto", mixed_precision: bool = False,
                   seed: int | None = None, progress: bool = True, plot_items: int = 2, validation: bool = True,
                   dataset_transform: Callable | None = None, log: Callable[[str], Any] | None = print) -> dict:
-    """Train (or resume) the teacher; see the module docstring and `speedyspeech-tf train-teacher -h`.
+    """Train (or resume) the teacher; see docs/training.md and `speedyspeech-tf train-teacher -h`.
 
     batch_size: per replica (default: the config's, 64 for 'paper'); the learning rate scales linearly with the
     replicas (common.scale_for_replicas). steps_per_epoch: default one pass over the training split.

@@ -428,7 +428,7 @@ def train_vocoder(cache_dir: str, run_dir: str, *, config: str | MelGANConfig | 
                   batch_size: int | None = None, strategy: str = "auto", init: str | None = None,
                   student_ckpt: str | None = None, durations: str | None = None, seed: int | None = None,
                   progress: bool = True, log: Callable[[str], Any] | None = print) -> dict:
-    """Train (or resume, or fine-tune) MelGAN; see the module docstring and `speedyspeech-tf train-vocoder -h`.
+    """Train (or resume, or fine-tune) MelGAN; see docs/training.md and `speedyspeech-tf train-vocoder -h`.
 
     config: preset name, JSON path or MelGANConfig (default: the run directory's own when resuming, else the --init
     checkpoint's architecture, else 'paper').
