@@ -91,9 +91,12 @@ def test_bundled_voice_speaks_in_every_interpreter(spoken, runtime):
     first = next(v for v in spoken.values() if not isinstance(v, Exception))[0]
     assert sr == 22050 and 1.5 < audio.size / sr < 8.0 and np.isfinite(audio).all()
     assert np.sqrt(np.mean(audio ** 2)) > 0.01  # speech, not silence
-    # the interpreters agree on the same voice (same durations; dynamic-range kernels differ slightly)
-    assert audio.size == first.size
-    assert np.corrcoef(audio, first)[0, 1] > 0.95
+    # The interpreters agree: their dynamic-range kernels round differently, so a duration may move by a frame
+    # and the waveform's phase drifts; the log-mel after DTW stays close. Measured (this voice, this sentence):
+    # 0.16 (tflite-runtime) and 0.19 (tf.lite) against ai-edge-litert; another sentence is 1.2, noise 2.9.
+    assert abs(audio.size - first.size) <= 0.01 * first.size
+    metrics = pytest.importorskip("speedyspeech_tf.evaluation.metrics")
+    assert metrics.mel_l1_dtw(first, audio, sr) < 0.4
 
 
 def test_bundled_voice_is_understood_by_the_offline_recogniser(spoken):
@@ -159,3 +162,13 @@ def test_train_voice_recipe_on_an_lj_layout_corpus(ljspeech_mini, tmp_path):
                       batch_size=4, steps_per_epoch=2, quantization="dynamic", evaluate=False, progress=False,
                       log=logs.append)
     assert sum("already done" in line for line in logs) >= 5, logs
+
+
+def test_synth_command_uses_the_bundled_voice_without_model_dir(tmp_path):
+    from speedyspeech_tf.runtime import cli
+
+    _voice()
+    out = tmp_path / "hello.wav"
+    assert cli.main(["--text", "Hello there.", "--out", str(out), "--quiet"]) in (0, None)
+    with wave.open(str(out)) as w:
+        assert w.getframerate() == 22050 and w.getnframes() > 22050 * 0.4

@@ -47,8 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
                     "or vocode a log-mel spectrogram (--mel, copy synthesis).",
         epilog="Example: speedyspeech-synth --model-dir model --text 'Hello world.' --out - | "
                "aplay -f S16_LE -r 22050 -c 1")
-    p.add_argument("--model-dir", required=True, metavar="DIR",
-                   help="exported model directory (student.tflite, vocoder.tflite, config.json)")
+    p.add_argument("--model-dir", default=None, metavar="DIR",
+                   help="exported model directory (student.tflite, vocoder.tflite, config.json); default: the "
+                        "bundled voice (voices/slt, or $SPEEDYSPEECH_VOICE)")
     source = p.add_mutually_exclusive_group()
     source.add_argument("--text", metavar="TEXT",
                         help="text to speak (default: read standard input); an SSML document when it starts with "
@@ -221,7 +222,7 @@ def synthesize_to(args) -> int:
         write_atomic(args.timestamps, (json.dumps(synth.timestamps(), indent=1) + "\n").encode("utf-8"))
     if args.json:
         stats = stats_of()
-        stats.update(model_dir=os.path.abspath(args.model_dir), out=args.out)
+        stats.update(model_dir=os.path.abspath(synth.model_dir), out=args.out)
         print(json.dumps(stats, sort_keys=True), file=sys.stderr if to_stdout else sys.stdout, flush=True)
     return 0
 
