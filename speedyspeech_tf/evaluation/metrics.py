@@ -13,7 +13,7 @@
 Intelligibility (`recognise`, `wer`, `cer`): pocketsphinx's default US English acoustic model, 3-gram language
 model and dictionary (shipped in the `pocketsphinx` wheel), a fresh decoder per utterance (so scores do not depend
 on the order of the sentences), audio resampled to 16 kHz.
-It is a weak recogniser (about 10 % WER on real LJ Speech recordings, about 14 % on Festival's SLT voice): use the
+It is a weak recogniser (BENCHMARKS.md, "Quality", measures it on real LJ Speech recordings and on Festival SLT): use the
 WER to compare systems on the same sentences, and expect a floor well above zero even for recordings.
 
 Naturalness (`dnsmos`): DNSMOS P.835 (Reddy et al., 2022), as packaged by `speechmos` (its ONNX files, run with

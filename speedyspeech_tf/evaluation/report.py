@@ -246,7 +246,7 @@ def plot_worst(worst: list[dict], audio_of, reference_of, system: str, path: str
 DNSMOS_NOTE = ("DNSMOS is Microsoft's P.835 predictor (overall score, 1..5) trained on listener ratings of "
                "noise-suppressed speech, not of synthetic speech: it compares systems on the same sentences and "
                "is not an absolute MOS. WER/CER come from pocketsphinx's bundled US English models, a weak "
-               "recogniser (about 10 % WER on LJ Speech recordings): compare systems, do not read them as "
+               "recogniser (its WER on real recordings: BENCHMARKS.md, section Quality): compare systems, do not read them as "
                "human intelligibility. MCD uses this project's mel-cepstrum (metrics.py), comparable only "
                "with itself.")
 
