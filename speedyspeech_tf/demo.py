@@ -40,10 +40,6 @@ class DemoState(StepState):
         super().__init__(os.path.join(out_dir, "demo_state.json"), settings, ("sentences", "size", "seed", "voice"))
 
 
-_json_safe = json_safe
-_loss_summary = loss_summary
-
-
 def run_demo(out_dir: str, *, minutes: float = 15.0, sentences: int = 200, size: str = "paper",
              quantization: str = "dynamic", text: str = DEFAULT_TEXT, seed: int = 0, voice: str | None = None,
              vocoder: str = DEFAULT_VOCODER,
@@ -101,7 +97,7 @@ def run_demo(out_dir: str, *, minutes: float = 15.0, sentences: int = 200, size:
         from .training.teacher import train_teacher
 
         train_teacher(paths["cache"], paths["teacher"], minutes=budget["teacher"], **train_kwargs)
-        return _loss_summary(paths["teacher"])
+        return loss_summary(paths["teacher"])
 
     def durations():
         from .training.teacher import extract_durations_to_file
@@ -120,7 +116,7 @@ def run_demo(out_dir: str, *, minutes: float = 15.0, sentences: int = 200, size:
 
         train_student(paths["cache"], paths["durations"], paths["student"], minutes=budget["student"],
                       **train_kwargs)
-        return _loss_summary(paths["student"])
+        return loss_summary(paths["student"])
 
     def export():
         from .exporting.pipeline import export_models
@@ -134,7 +130,7 @@ def run_demo(out_dir: str, *, minutes: float = 15.0, sentences: int = 200, size:
                                log=log)
         report = getattr(result, "report", None) or {}
         return {"quantization": quantization, "files": sorted(os.listdir(paths["model"])),
-                "report": _json_safe(report) if isinstance(report, dict) else {}}
+                "report": json_safe(report) if isinstance(report, dict) else {}}
 
     def synthesize():
         import numpy as np

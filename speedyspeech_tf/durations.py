@@ -422,14 +422,17 @@ def corpus_timing_durations(corpus_dir, cache_dir, progress: bool = True) -> tup
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser(
-        "timing-durations", help="durations from a corpus's own phone timings (Festival demo corpus; no teacher)",
-        description="Turn the phone timings of a demo corpus made with Festival (make-demo-corpus) into the "
-                    "student's durations file, without a teacher: each phoneme ends where the voice's phone "
-                    "ends; pauses go to the punctuation or space before the next word.")
-    p.add_argument("corpus_dir", metavar="CORPUS_DIR", help="corpus with phone_timings/ (make-demo-corpus)")
-    p.add_argument("cache_dir", metavar="CACHE_DIR", help="its preprocessed cache (speedyspeech-tf preprocess)")
-    p.add_argument("out_file", metavar="OUT_FILE", help="durations file to write (.npz)")
+    from .cli import add_command
+
+    p = add_command(
+        subparsers, "timing-durations",
+        "durations from a corpus's own phone timings (Festival demo corpus; no teacher)",
+        "Turn the phone timings of a demo corpus made with Festival (make-demo-corpus) into the student's "
+        "durations file, without a teacher: each phoneme ends where the voice's phone ends; pauses go to the "
+        "punctuation or space before the next word.",
+        ("corpus_dir", "CORPUS_DIR", "corpus with phone_timings/ (make-demo-corpus)"),
+        ("cache_dir", "CACHE_DIR", "its preprocessed cache (speedyspeech-tf preprocess)"),
+        ("out_file", "OUT_FILE", "durations file to write (.npz)"))
     p.set_defaults(func=_cmd_timing_durations)
 
 

@@ -15,13 +15,12 @@ Steps (each recorded in OUT/voice_state.json when done, so a rerun resumes; the 
               recordings (word error rate of an offline recogniser, predicted MOS, MCD, ...)
   voice       OUT/voice/: the export, the student's Keras checkpoint (keras/) and MODEL_CARD.md
 
-The repository's bundled voice (voices/slt/) was made by this command; its MODEL_CARD.md gives the command,
-the time and the measured quality.
+The repository's bundled voice (voices/slt/) was made by these steps run one by one (its MODEL_CARD.md lists the
+commands, the time and the measured quality); this command runs the same steps.
 """
 from __future__ import annotations
 
 import argparse
-import glob
 import json
 import os
 import platform
@@ -230,11 +229,12 @@ def train_voice(out_dir: str, *, hours: float = 2.0, corpus: str | None = None, 
 
     def voice_step():
         return bundle_voice(paths["model"], os.path.join(paths["student"], "checkpoint"), paths["voice"],
-                            state=state.state, evaluation_dir=paths["evaluation"], run_dir=paths["student"],
-                            command=state.state["settings"])
+                            state=state.state, evaluation_dir=paths["evaluation"], run_dir=paths["student"])
 
-    state.run("corpus", corpus_step, log) if corpus is None else None
-    state.run("held_out", held_out_step, log) if held_out is None else None
+    if corpus is None:
+        state.run("corpus", corpus_step, log)
+    if held_out is None:
+        state.run("held_out", held_out_step, log)
     state.run("preprocess", preprocess_step, log)
     state.run("durations", durations_step, log)
     state.run("student", student_step, log)
@@ -265,7 +265,7 @@ def evaluate_voice(model_dir: str, held_out: str, out_dir: str, progress: bool =
 
 
 def bundle_voice(model_dir: str, student_ckpt: str, voice_dir: str, *, state: dict, evaluation_dir: str | None,
-                 run_dir: str | None, command: dict) -> dict:
+                 run_dir: str | None) -> dict:
     """OUT/voice: the exported files, keras/ (the student's checkpoint, to fine-tune and re-export) and a
     generated MODEL_CARD.md."""
     tmp = voice_dir + ".tmp"
@@ -284,23 +284,17 @@ def bundle_voice(model_dir: str, student_ckpt: str, voice_dir: str, *, state: di
                    "note": "means over the held-out sentences; 'recording' = the corpus voice's own audio; "
                            "dnsmos = DNSMOS overall (a predicted MOS, for comparing systems, not absolute)"},
                   os.path.join(tmp, "quality.json"))
-    card = model_card(state, evaluation_dir, run_dir, command, tmp)
+    card = model_card(state, evaluation_dir, run_dir)
     with open(os.path.join(tmp, "MODEL_CARD.md"), "w", encoding="utf-8") as f:
         f.write(card)
     if os.path.isdir(voice_dir):
         shutil.rmtree(voice_dir)
     os.replace(tmp, voice_dir)
-    sizes = {f: os.path.getsize(p) for f in os.listdir(voice_dir)
-             if os.path.isfile(p := os.path.join(voice_dir, f))}
-    return {"dir": voice_dir, "megabytes": round(sum(sizes.values()) / 1e6 + _dir_mb(os.path.join(voice_dir,
-                                                                                                "keras")), 1)}
+    size = sum(os.path.getsize(os.path.join(d, f)) for d, _, files in os.walk(voice_dir) for f in files)
+    return {"dir": voice_dir, "megabytes": round(size / 1e6, 1)}
 
 
-def _dir_mb(d: str) -> float:
-    return sum(os.path.getsize(p) for p in glob.glob(os.path.join(d, "*")) if os.path.isfile(p)) / 1e6
-
-
-def model_card(state: dict, evaluation_dir: str | None, run_dir: str | None, command: dict, voice_dir: str) -> str:
+def model_card(state: dict, evaluation_dir: str | None, run_dir: str | None) -> str:
     """MODEL_CARD.md from what the recipe recorded: data, command, steps and hours, quality and licences."""
     done = state.get("completed", {})
     s = state.get("settings", {})
