@@ -192,7 +192,10 @@ def test_split_items():
 def test_teacher_batches(mini_cache):
     cache = data.load_cache(mini_cache)
     train = _collect(data.teacher_dataset(mini_cache, 4, "train", with_ids=True, deterministic=True, seed=0))
-    valid = _collect(data.teacher_dataset(mini_cache, 4, "valid", with_ids=True))
+    valid_ds = data.teacher_dataset(mini_cache, 4, "valid", with_ids=True)
+    # unshuffled splits keep corpus order: parallel loading must not reorder them (it did, now and then)
+    assert valid_ds.options().deterministic is True
+    valid = _collect(valid_ds)
     train_ids = [i.decode() for b in train for i in b["id"]]
     valid_ids = [i.decode() for b in valid for i in b["id"]]
     assert sorted(train_ids) == cache.ids[:29] and valid_ids == cache.ids[29:]

@@ -104,6 +104,12 @@ def _options(deterministic: bool, shard):
     return options
 
 
+def _resolve_deterministic(deterministic, shuffle) -> bool:
+    # Unshuffled data (validation, evaluation) comes in corpus order unless asked otherwise: parallel loading
+    # must not reorder it. Shuffled data may trade order for speed.
+    return (not shuffle) if deterministic is None else bool(deterministic)
+
+
 def _resolve_seed(seed, deterministic):
     if seed is None and deterministic:
         return 0
@@ -188,7 +194,7 @@ def _text_mel_dataset(plan: _Plan, columns: dict, mel_fn, pad_mel: float, batch_
 
 
 def teacher_dataset(cache_dir: str | os.PathLike | Cache, batch_size: int, split: str = "train", *,
-                    shuffle: bool | None = None, seed: int | None = None, deterministic: bool = False,
+                    shuffle: bool | None = None, seed: int | None = None, deterministic: bool | None = None,
                     shard: tuple[int, int] | None = None, num_buckets: int = 8, drop_remainder: bool = False,
                     valid_fraction: float = DEFAULT_VALID_FRACTION, masks: bool = True,
                     with_ids: bool = False):
@@ -202,11 +208,12 @@ def teacher_dataset(cache_dir: str | os.PathLike | Cache, batch_size: int, split
 
     Items are bucketed by frame count (`num_buckets` buckets at the length quantiles). shuffle defaults to
     True for "train" and False otherwise; deterministic=True (with `seed`, default 0) gives the same batches
-    on every run. shard=(num_workers, worker_index) keeps that worker's share of the items.
+    on every run. deterministic defaults to `not shuffle`: unshuffled splits come in corpus order. shard=(num_workers, worker_index) keeps that worker's share of the items.
     """
     plan = _plan(cache_dir, split, valid_fraction, shard)
     cfg = plan.cache.audio
     shuffle = split == "train" if shuffle is None else shuffle
+    deterministic = _resolve_deterministic(deterministic, shuffle)
     pad = float(to_teacher_scale(np.float32(math.log(cfg.log_floor)), cfg))
     return _text_mel_dataset(plan, _common_columns(plan), lambda m: to_teacher_scale(m, cfg), pad, batch_size,
                              shuffle, _resolve_seed(seed, deterministic), deterministic, shard, num_buckets,
@@ -215,8 +222,8 @@ def teacher_dataset(cache_dir: str | os.PathLike | Cache, batch_size: int, split
 
 def student_dataset(cache_dir: str | os.PathLike | Cache, durations: Mapping[str, Any] | str | os.PathLike,
                     batch_size: int, split: str = "train", *, shuffle: bool | None = None,
-                    seed: int | None = None, deterministic: bool = False, shard: tuple[int, int] | None = None,
-                    num_buckets: int = 8, drop_remainder: bool = False,
+                    seed: int | None = None, deterministic: bool | None = None,
+                    shard: tuple[int, int] | None = None, num_buckets: int = 8, drop_remainder: bool = False,
                     valid_fraction: float = DEFAULT_VALID_FRACTION, masks: bool = True, with_ids: bool = False,
                     skip_missing: bool = False):
     """Batches for the student:
@@ -263,6 +270,7 @@ def student_dataset(cache_dir: str | os.PathLike | Cache, durations: Mapping[str
     columns = _common_columns(plan)
     columns["durations"] = _ragged([i["durations"] for i in items])
     shuffle = split == "train" if shuffle is None else shuffle
+    deterministic = _resolve_deterministic(deterministic, shuffle)
     pad = float(standardize(np.float32(math.log(cfg.log_floor)), cfg))
     return _text_mel_dataset(plan, columns, lambda m: standardize(m, cfg), pad, batch_size, shuffle,
                              _resolve_seed(seed, deterministic), deterministic, shard, num_buckets,
@@ -272,7 +280,7 @@ def student_dataset(cache_dir: str | os.PathLike | Cache, durations: Mapping[str
 
 def vocoder_dataset(cache_dir: str | os.PathLike | Cache, batch_size: int, segment_samples: int = 16000,
                     split: str = "train", *, shuffle: bool | None = None, seed: int | None = None,
-                    deterministic: bool = False, shard: tuple[int, int] | None = None,
+                    deterministic: bool | None = None, shard: tuple[int, int] | None = None,
                     drop_remainder: bool = False, valid_fraction: float = DEFAULT_VALID_FRACTION,
                     masks: bool = True, with_ids: bool = False):
     """Random aligned (mel, audio) crops for MelGAN:
@@ -296,8 +304,9 @@ def vocoder_dataset(cache_dir: str | os.PathLike | Cache, batch_size: int, segme
     seg_frames = -(-int(segment_samples) // hop)
     seg_len = seg_frames * hop
     silence = float(math.log(cfg.log_floor))
-    seed = _resolve_seed(seed, deterministic)
     shuffle = split == "train" if shuffle is None else shuffle
+    deterministic = _resolve_deterministic(deterministic, shuffle)
+    seed = _resolve_seed(seed, deterministic)
     items = plan.items
     columns = {
         "id": tf.constant([i["id"] for i in items], tf.string),
