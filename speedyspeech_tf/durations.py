@@ -392,10 +392,57 @@ def durations_from_timings(symbols: Sequence[str], phones: Sequence[tuple[str | 
     return d
 
 
+def word_spans(symbols: Sequence[str], owners: Sequence[int], durations) -> list[tuple[int, int, int]]:
+    """(word, start frame, end frame) of every word that owns a phoneme, in order: from the start of its first
+    phoneme to the end of its last (as runtime/timing.py times words). owners: the word index of each symbol
+    (-1 for spaces; punctuation owns no phoneme, so it is no word here); durations: frames per symbol."""
+    d = np.asarray(durations, np.int64)
+    if not len(symbols) == len(owners) == d.size:
+        raise ValueError(f"{len(symbols)} symbols, {len(owners)} owners and {d.size} durations")
+    ends = np.cumsum(d)
+    spans: dict[int, list[int]] = {}
+    for k, (s, w) in enumerate(zip(symbols, owners)):
+        if w >= 0 and s[:1].isalpha() and s[:1].isupper():
+            span = spans.setdefault(int(w), [int(ends[k] - d[k]), int(ends[k])])
+            span[1] = int(ends[k])
+    return [(w, a, b) for w, (a, b) in spans.items()]
+
+
+def word_times_from_timings(symbols: Sequence[str], owners: Sequence[int],
+                            phones: Sequence[tuple[str | None, float, float]], num_frames: int,
+                            frames_per_second: float) -> list[tuple[int, float, float, int, int]]:
+    """Where the voice's phone timings put each of our words: (word, start s, end s, target start frame,
+    target end frame) per word that owns a phoneme (see word_spans).
+
+    Our phonemes are paired with the voice's phones by the same alignment durations_from_timings uses; a
+    word's start/end are the start of the phone paired with its first phoneme and the end of the phone paired
+    with its last (seconds, unrounded). The targets are the word's frame boundaries in durations_from_timings
+    (what a student trained on these timings learns: the first word's start is frame 0, since the first symbol
+    takes the leading silence); where an end phoneme is unpaired, its time is the target boundary's."""
+    is_phone = [s[:1].isalpha() and s[:1].isupper() for s in symbols]
+    ours = [k for k in range(len(symbols)) if is_phone[k]]
+    ref = [(name, a, b) for name, a, b in phones if name is not None]
+    pairs = align_sequences([stressless(symbols[k]) for k in ours], [r[0] for r in ref])
+    paired = {ours[i]: ref[j] for i, j in pairs if i is not None and j is not None}
+    targets = word_spans(symbols, owners, durations_from_timings(symbols, phones, num_frames, frames_per_second))
+    first: dict[int, int] = {}
+    last: dict[int, int] = {}
+    for k in ours:
+        if owners[k] >= 0:
+            first.setdefault(owners[k], k)
+            last[owners[k]] = k
+    out = []
+    for w, a, b in targets:
+        start = paired[first[w]][1] if first[w] in paired else a / frames_per_second
+        end = paired[last[w]][2] if last[w] in paired else b / frames_per_second
+        out.append((w, float(start), float(end), a, b))
+    return out
+
+
 __all__ = [
     "TooFewFramesError", "monotonic_argmax", "durations_from_alignment", "fix_durations", "extract_durations",
     "extract_durations_batch", "check_alignable", "alignment_matrix", "align_sequences", "stressless",
-    "boundary_errors", "uniform_durations", "durations_from_timings",
+    "boundary_errors", "uniform_durations", "durations_from_timings", "word_spans", "word_times_from_timings",
 ]
 
 

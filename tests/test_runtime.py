@@ -448,6 +448,7 @@ def _timeline_checks(synth, audio):
     phonemes are monotonic and inside the audio, and the JSON agrees with the samples."""
     tl = synth.last_timeline
     assert tl.exact and tl.samples == audio.size
+    assert [w.index for w in tl.words] == list(range(len(tl.words)))  # each word's index is its position
     pos = 0
     for seg in tl.segments:
         assert seg.start_sample == pos and seg.end_sample >= seg.start_sample

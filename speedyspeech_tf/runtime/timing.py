@@ -78,8 +78,8 @@ class Timeline:
 
     def add_words(self, words: Sequence) -> None:
         """The next words (text.Word) in order; symbols name their index (owners)."""
-        self.words.extend(WordTiming(w.text, len(self.words) + i, punctuation=w.is_punctuation)
-                          for i, w in enumerate(words))
+        base = len(self.words)  # before extending: the list grows while a generator would run
+        self.words.extend([WordTiming(w.text, base + i, punctuation=w.is_punctuation) for i, w in enumerate(words)])
 
     def add_piece(self, symbols: Sequence[str], owners: Sequence[int], durations: Sequence[int] | None,
                   frames: int) -> None:
