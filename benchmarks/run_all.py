@@ -43,7 +43,7 @@ def commands(work: str, torch_python: str | None, minutes: float) -> list[tuple[
         ("export", ["benchmarks/export_accuracy.py", "--out", export_dir, "--calibration-cache", cache]),
         ("export-time", ["benchmarks/export_accuracy.py", "--time", *exports, "--repeats", "30"]),
         ("export-sizes", ["benchmarks/export_accuracy.py", "--sizes"]),
-        ("student-train-speed", ["benchmarks/student_train_speed.py"]),
+        ("student-train-speed", ["benchmarks/student_train_speed.py", "--cache", cache]),
         ("vocoder", ["benchmarks/vocoder_rtf.py"]),
         ("runtime", rtf),
         ("durations", ["benchmarks/duration_accuracy.py", "--corpus", corpus, "--work",

@@ -78,15 +78,22 @@ def l1_terms(pred, target, lengths):
     return total, count
 
 
-def ssim_terms(pred, target, lengths, window_size: int = SSIM_WINDOW, sigma: float = SSIM_SIGMA):
+def ssim_terms(pred, target, lengths, window_size: int = SSIM_WINDOW, sigma: float = SSIM_SIGMA, frames=None):
     """(sum of 1 - SSIM over every position of the padded batch, B*T*C). Frames past `lengths` are set to 0
-    in both spectrograms first, as the reference does."""
+    in both spectrograms first, as the reference does.
+
+    frames: the batch's length T before any further padding (data.student_dataset(pad_multiple=...)): only
+    positions t < frames count, so the terms equal those of the batch padded to T alone (the reference's
+    batches: its Gaussian window sees zeros past T either way)."""
     pred = tf.cast(pred, tf.float32)
     target = tf.cast(target, tf.float32)
     m = frame_mask(lengths, tf.shape(pred)[1])[..., None]
     smap = ssim_map(pred * m, target * m, window_size, sigma)
-    count = tf.cast(tf.size(smap), tf.float32)
-    return tf.reduce_sum(1.0 - smap), count
+    if frames is None:
+        return tf.reduce_sum(1.0 - smap), tf.cast(tf.size(smap), tf.float32)
+    keep = tf.sequence_mask(frames, tf.shape(smap)[1], dtype=tf.float32)[None, :, None]
+    count = tf.cast(tf.shape(smap)[0] * tf.shape(smap)[2], tf.float32) * tf.cast(frames, tf.float32)
+    return tf.reduce_sum((1.0 - smap) * keep), count
 
 
 def duration_targets(durations):

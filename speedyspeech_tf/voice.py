@@ -34,6 +34,7 @@ STEPS = ("corpus", "held_out", "preprocess", "durations", "student", "export", "
 HELD_OUT_SEED = 1000  # the sentence generator's seed for held-out text (training corpora use 0 by default)
 DEFAULT_VOCODER = "hifigan-universal"
 TEACHER_SHARE = 0.35  # of the training budget, when durations come from the teacher
+STUDENT_PAD_MULTIPLE = (16, 64)  # symbols, frames: training batch shapes repeat (BENCHMARKS.md "Student training speed")
 
 
 class StepState:
@@ -139,8 +140,14 @@ def train_voice(out_dir: str, *, hours: float = 2.0, corpus: str | None = None, 
                 config: str = "paper", batch_size: int = 16, steps_per_epoch: int = 200,
                 vocoder: str = DEFAULT_VOCODER, quantization: str | None = None, voice: str | None = "festival",
                 seed: int = 0, name: str = "voice", evaluate: bool = True, progress: bool = True,
-                log: Callable[[str], Any] = print) -> dict:
-    """Run (or resume) the recipe into out_dir; returns the state's completed steps."""
+                precision: str = "auto", log: Callable[[str], Any] = print) -> dict:
+    """Run (or resume) the recipe into out_dir; returns the state's completed steps.
+
+    precision: the student's compute, "float32", "bfloat16" (mixed; weights stay float32) or "auto" (bfloat16 on
+    a CPU with bf16 units, else float32). Student batches are padded to multiples of 16 symbols and 64 frames
+    (fixed shapes train faster; the loss is the same): BENCHMARKS.md "Student training speed"."""
+    if precision not in ("auto", "float32", "bfloat16"):
+        raise ValueError(f"--precision must be auto, float32 or bfloat16, got {precision!r}")
     if hours <= 0:
         raise ValueError(f"--hours must be positive, got {hours}")
     if durations not in ("auto", "timings", "teacher"):
@@ -209,9 +216,13 @@ def train_voice(out_dir: str, *, hours: float = 2.0, corpus: str | None = None, 
 
         # --hours is the training budget: all of it for the student, or what the teacher left
         minutes = budget_minutes * (1.0 if method == "timings" else 1.0 - TEACHER_SHARE)
+        from .training.common import cpu_has_bf16
+
+        mode = ("bfloat16" if cpu_has_bf16() else False) if precision == "auto" else \
+            (False if precision == "float32" else precision)
         train_student(paths["cache"], paths["durations"], paths["student"], config=config, batch_size=batch_size,
                       steps_per_epoch=steps_per_epoch, epochs=100_000, minutes=minutes, seed=seed,
-                      progress=progress, log=log)
+                      mixed_precision=mode, pad_multiple=STUDENT_PAD_MULTIPLE, progress=progress, log=log)
         return {"minutes": round(minutes, 1), **loss_summary(paths["student"])}
 
     def export_step():
@@ -384,6 +395,9 @@ def register(subparsers) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--name", default="voice", help="name of the voice folder inside OUT (default: voice)")
     p.add_argument("--no-evaluate", action="store_true", help="skip the held-out evaluation")
+    p.add_argument("--precision", choices=("auto", "float32", "bfloat16"), default="auto",
+                   help="student compute: bfloat16 mixed precision (weights stay float32) or float32; auto = "
+                        "bfloat16 on CPUs with bf16 units (default)")
     p.set_defaults(func=_cmd_train_voice)
 
 
@@ -392,5 +406,5 @@ def _cmd_train_voice(args) -> int:
                 held_out_sentences=args.held_out_sentences, durations=args.durations, config=args.config,
                 batch_size=args.batch_size, steps_per_epoch=args.steps_per_epoch, vocoder=args.vocoder,
                 quantization=args.quantize, voice=args.voice, seed=args.seed, name=args.name,
-                evaluate=not args.no_evaluate)
+                evaluate=not args.no_evaluate, precision=args.precision)
     return 0

@@ -289,6 +289,29 @@ def test_student_batches(mini_cache, tmp_path):
     assert seen == 29
 
 
+def test_student_batches_padded_to_multiples_keep_their_own_length(mini_cache, tmp_path):
+    """pad_multiple: the same batches, padded further (pad id, zero durations, silence) to multiples of (S, F),
+    with "batch_frames" = the longest item's frames (what the SSIM term normalises by)."""
+    cache = data.load_cache(mini_cache)
+    data.save_durations(tmp_path / "d.npz", _even_durations(cache))
+    silence = standardize(np.float32(SILENCE))
+    kw = dict(with_ids=True, deterministic=True, seed=4)
+    plain = _collect(data.student_dataset(mini_cache, tmp_path / "d.npz", 3, "train", **kw))
+    padded = _collect(data.student_dataset(mini_cache, tmp_path / "d.npz", 3, "train", pad_multiple=(16, 64), **kw))
+    assert len(plain) == len(padded) and len({b["mel"].shape[1] for b in padded}) < len(plain)
+    for a, b in zip(plain, padded):
+        n = a["phonemes"].shape[1]
+        assert b["phonemes"].shape[1] % 16 == 0 and b["mel"].shape[1] % 64 == 0
+        assert list(b["batch_frames"]) == [a["mel"].shape[1]] * len(b["id"])
+        assert list(a["id"]) == list(b["id"])
+        np.testing.assert_array_equal(b["phonemes"][:, :n], a["phonemes"])
+        assert (b["phonemes"][:, n:] == cache.text.pad_id).all() and not b["durations"][:, n:].any()
+        np.testing.assert_array_equal(b["mel"][:, :a["mel"].shape[1]], a["mel"])
+        np.testing.assert_allclose(b["mel"][:, a["mel"].shape[1]:], silence, atol=1e-6)
+    with pytest.raises(ValueError, match="pad_multiple"):
+        data.student_dataset(mini_cache, tmp_path / "d.npz", 3, "train", pad_multiple=(0, 64))
+
+
 def test_student_duration_errors(mini_cache):
     cache = data.load_cache(mini_cache)
     durations = _even_durations(cache)

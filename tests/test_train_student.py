@@ -17,6 +17,7 @@ import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from speedyspeech_tf import cli, losses as L  # noqa: E402
@@ -115,6 +116,71 @@ def test_losses_ignore_padding():
     other = log_d.copy()
     other[1, 3:] = 40.0
     assert float(L.masked_huber(log_d, d, [6, 3])) == pytest.approx(float(L.masked_huber(other, d, [6, 3])))
+
+
+def _pad_further(batch, symbols, frames):
+    """data.student_dataset(pad_multiple=...) on one numpy batch."""
+    n, t = batch["phonemes"].shape[1], batch["mel"].shape[1]
+    out = dict(batch)
+    for key in ("phonemes", "durations"):
+        out[key] = np.pad(batch[key], [[0, 0], [0, symbols - n]])
+    out["mel"] = np.pad(batch["mel"], [[0, 0], [0, frames - t], [0, 0]], constant_values=-3.0)
+    out["batch_frames"] = np.full([len(batch["mel"])], t, np.int32)
+    return out
+
+
+def test_losses_and_gradients_do_not_depend_on_padding_past_the_longest_item():
+    """pad_multiple pads batches past their longest item (fixed shapes train faster): every loss term and the
+    gradient equal those of the batch padded to its longest item only, as the reference pads."""
+    keras.utils.set_random_seed(3)
+    trainer = ts.build_trainer(SMALL)
+    batch = _numpy_batch(SMALL, np.random.default_rng(4), plen=(11, 6, 9, 4), max_d=5)
+    padded = _pad_further(batch, 16, 64)
+    assert padded["mel"].shape[1] == 64 > batch["mel"].shape[1]
+
+    def terms_and_grads(b):
+        b = {k: tf.constant(v) for k, v in b.items()}
+        with tf.GradientTape() as tape:
+            terms = trainer.loss_terms(b, *trainer.forward(b, training=False))
+        grads = tape.gradient(terms[0], trainer.student.trainable_variables)
+        return [float(v) for v in terms], [g.numpy() for g in grads if g is not None]
+
+    (t0, g0), (t1, g1) = terms_and_grads(batch), terms_and_grads(padded)
+    assert t1 == pytest.approx(t0, rel=1e-5, abs=1e-7)
+    assert len(g0) == len(g1) and all(np.allclose(a, b, rtol=1e-4, atol=1e-6) for a, b in zip(g0, g1))
+    # Without the batch's own length, SSIM would average over the padding too (the reference's formula on a
+    # longer batch): a different loss, which is why the pipeline sends "batch_frames".
+    plain = {k: v for k, v in padded.items() if k != "batch_frames"}
+    assert terms_and_grads(plain)[0][2] < 0.9 * t0[2]
+
+
+def test_bfloat16_mixed_precision_trains_with_float32_weights_and_outputs():
+    """--mixed-precision bfloat16 (CPUs with bf16 units): no loss scaling, float32 variables (checkpoints) and
+    outputs, and its first losses track float32's."""
+    from speedyspeech_tf.training.common import cpu_has_bf16, mixed_precision_mode, set_mixed_precision
+
+    assert mixed_precision_mode(True) == "float16" and mixed_precision_mode(None) is False
+    with pytest.raises(ValueError, match="bfloat16"):
+        mixed_precision_mode("int8")
+    assert isinstance(cpu_has_bf16(), bool)
+    batch = {k: tf.constant(v) for k, v in _numpy_batch(SMALL, np.random.default_rng(5)).items()}
+    ds = tf.data.Dataset.from_tensors(batch).repeat()
+    losses = {}
+    for mode in (False, "bfloat16"):
+        set_mixed_precision(mode)
+        try:
+            keras.utils.set_random_seed(6)
+            trainer = ts.build_trainer(SMALL, mixed_precision=mode)
+            hist = trainer.fit(ds, epochs=1, steps_per_epoch=3, verbose=0).history
+        finally:
+            set_mixed_precision(False)
+        losses[mode] = hist["mel_l1"][-1]
+        assert not isinstance(trainer.optimizer, keras.optimizers.LossScaleOptimizer)
+        assert all(w.dtype == np.float32 for w in trainer.student.get_weights())
+        mel, _ = trainer.forward(batch, training=False)
+        assert mel.dtype == tf.float32
+    assert keras.mixed_precision.global_policy().name == "float32"
+    assert losses["bfloat16"] == pytest.approx(losses[False], rel=0.05)
 
 
 def test_plateau_schedule_has_torch_semantics_and_survives_a_new_callback():

@@ -139,7 +139,8 @@ def _ragged(rows: Sequence[Sequence[int]]):
 
 def _text_mel_dataset(plan: _Plan, columns: dict, mel_fn, pad_mel: float, batch_size: int, shuffle: bool,
                       seed, deterministic: bool, shard, num_buckets: int, drop_remainder: bool,
-                      with_ids: bool, masks: bool, extra_padded: Mapping[str, Any] | None = None):
+                      with_ids: bool, masks: bool, extra_padded: Mapping[str, Any] | None = None,
+                      pad_multiple: tuple[int, int] | None = None):
     import tensorflow as tf
 
     if batch_size < 1:
@@ -182,6 +183,27 @@ def _text_mel_dataset(plan: _Plan, columns: dict, mel_fn, pad_mel: float, batch_
         padding_values=padding_values,
         drop_remainder=drop_remainder,
     )
+    if pad_multiple:
+        symbols_multiple, frames_multiple = (int(m) for m in pad_multiple)
+        if symbols_multiple < 1 or frames_multiple < 1:
+            raise ValueError(f"pad_multiple must be two positive integers, got {pad_multiple!r}")
+        pads = {"phonemes": (symbols_multiple, padding_values["phonemes"]),
+                "mel": (frames_multiple, padding_values["mel"])}
+        for key in extra_keys:  # per-symbol columns (durations) pad like the phonemes
+            pads[key] = (symbols_multiple, padding_values[key])
+
+        def round_up(b):
+            b = dict(b)
+            # the loss normalises SSIM by this length (losses.ssim_terms): padding must not change the loss
+            b["batch_frames"] = tf.fill(tf.shape(b["mel_lengths"]), tf.shape(b["mel"])[1])
+            for key, (multiple, value) in pads.items():
+                n = tf.shape(b[key])[1]
+                extra = (-n) % multiple
+                paddings = [[0, 0], [0, extra]] + [[0, 0]] * (len(b[key].shape) - 2)
+                b[key] = tf.pad(b[key], paddings, constant_values=value)
+            return b
+
+        ds = ds.map(round_up, num_parallel_calls=tf.data.AUTOTUNE, deterministic=deterministic)
     if masks:
         def add_masks(b):
             b = dict(b)
@@ -225,12 +247,18 @@ def student_dataset(cache_dir: str | os.PathLike | Cache, durations: Mapping[str
                     seed: int | None = None, deterministic: bool | None = None,
                     shard: tuple[int, int] | None = None, num_buckets: int = 8, drop_remainder: bool = False,
                     valid_fraction: float = DEFAULT_VALID_FRACTION, masks: bool = True, with_ids: bool = False,
-                    skip_missing: bool = False):
+                    skip_missing: bool = False, pad_multiple: tuple[int, int] | None = None):
     """Batches for the student:
 
         {"phonemes": int32 [B, N], "phoneme_lengths": int32 [B], "durations": int32 [B, N] (0-padded),
          "mel": float32 [B, T, 80] standardised log-mel (padding = standardised silence), "mel_lengths": int32 [B]}
     plus the masks / ids as in `teacher_dataset`.
+
+    pad_multiple=(S, F) pads every batch further, to a multiple of S symbols and F frames, and adds
+    "batch_frames" int32 [B] (the frames before that padding): batch shapes then come from a small set, so the
+    training step reuses its compiled kernels instead of meeting a new shape at every batch (BENCHMARKS.md
+    "Student training speed"). The student's masking and losses.ssim_terms(frames=...) make the loss
+    independent of it.
 
     durations: {item id: per-phoneme frame counts} or a path to a file written by `save_durations`. Each
     item's counts must have one entry per phoneme and sum to its frame count. Items without durations are an
@@ -275,7 +303,8 @@ def student_dataset(cache_dir: str | os.PathLike | Cache, durations: Mapping[str
     return _text_mel_dataset(plan, columns, lambda m: standardize(m, cfg), pad, batch_size, shuffle,
                              _resolve_seed(seed, deterministic), deterministic, shard, num_buckets,
                              drop_remainder, with_ids, masks,
-                             extra_padded={"durations": ([None], tf.constant(0, tf.int32))})
+                             extra_padded={"durations": ([None], tf.constant(0, tf.int32))},
+                             pad_multiple=pad_multiple)
 
 
 def vocoder_dataset(cache_dir: str | os.PathLike | Cache, batch_size: int, segment_samples: int = 16000,

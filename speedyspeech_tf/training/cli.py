@@ -12,6 +12,7 @@ from ..cli import add_command
 
 STRATEGIES = ("auto", "default", "mirrored", "multi_worker")  # training.common.get_strategy
 EXTRACTION_METHODS = ("reference", "viterbi")  # training.teacher.extract_durations_to_file
+MIXED_PRECISION = ("float16", "bfloat16")  # training.common.mixed_precision_mode
 CACHE_DIR = ("cache_dir", "CACHE_DIR", "preprocessed cache (speedyspeech-tf preprocess)")  # (dest, METAVAR, help)
 RUN_DIR = ("run_dir", "RUN_DIR", "run directory (created; an earlier run resumes)")
 
@@ -31,8 +32,10 @@ def _add_run_options(p: argparse.ArgumentParser, *, each_epoch: str, epochs: str
     p.add_argument("--strategy", choices=STRATEGIES, default="auto",
                    help="tf.distribute strategy (default: auto = multi-worker under TF_CONFIG, mirrored on >1 GPU)")
     if mixed_precision:
-        p.add_argument("--mixed-precision", action="store_true",
-                       help="mixed_float16 compute with loss scaling (for GPUs; output layers stay float32)")
+        p.add_argument("--mixed-precision", nargs="?", const="float16", default=False, choices=MIXED_PRECISION,
+                       help="mixed-precision compute; variables, checkpoints and output layers stay float32: "
+                            "float16 (the default with the bare flag; GPUs; loss scaling) or bfloat16 (CPUs with "
+                            "bf16/AMX units: BENCHMARKS.md 'Student training speed')")
     p.add_argument("--config", default=None, metavar="tiny|paper|JSON",
                    help=f"model/training configuration: a preset or a JSON file of {config}")
     p.add_argument("--seed", type=int, default=None, metavar="S", help=f"random seed ({seed})")
@@ -109,6 +112,10 @@ def register(subparsers) -> None:
     s.add_argument("--init", metavar="CKPT_or_PTH", default=None,
                    help="start from our student checkpoint directory (e.g. from convert-reference) or the "
                         "authors' .pth; ignored when resuming")
+    s.add_argument("--pad-multiple", nargs=2, type=int, default=None, metavar=("S", "F"),
+                   help="pad each batch to a multiple of S symbols and F frames (e.g. 16 64): shapes repeat, so "
+                        "the step reuses its compiled kernels; the loss is unchanged (BENCHMARKS.md 'Student "
+                        "training speed')")
     s.set_defaults(func=_cmd_train_student)
 
     v = add_command(
@@ -165,7 +172,7 @@ def _cmd_train_student(args: argparse.Namespace) -> int:
     from .student import train_student
 
     return run_command(train_student, args.cache_dir, args.durations, args.run_dir, init=args.init,
-                       **_run_options(args))
+                       pad_multiple=args.pad_multiple, **_run_options(args))
 
 
 def _cmd_train_vocoder(args: argparse.Namespace) -> int:

@@ -32,7 +32,7 @@ import keras
 import tensorflow as tf
 
 from ..config import ConfigMismatchError, check_same, load_json, save_json
-from .cli import STRATEGIES
+from .cli import MIXED_PRECISION, STRATEGIES
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -138,10 +138,39 @@ def scale_for_replicas(per_replica_batch: int, base_lr: float, strategy: tf.dist
     return per_replica_batch * n, base_lr * (n if scale_lr else 1)
 
 
-def set_mixed_precision(enabled: bool) -> None:
-    """mixed_float16 for GPUs. Models keep their output layers in float32 (dtype="float32" on those layers);
-    custom train_steps scale the loss with `optimizer.scale_loss` (Keras 3 LossScaleOptimizer)."""
-    keras.mixed_precision.set_global_policy("mixed_float16" if enabled else "float32")
+def mixed_precision_mode(value) -> str | bool:
+    """False (float32), "float16" (GPUs; loss scaling) or "bfloat16" (CPUs with bf16/AMX units and TPUs; no loss
+    scaling: bfloat16 has float32's exponent range). True means "float16", as before bfloat16 existed."""
+    if value is None or value is False or value == "float32":
+        return False
+    if value is True:
+        return "float16"
+    if value in MIXED_PRECISION:
+        return value
+    raise ValueError(f"mixed precision must be one of {', '.join(MIXED_PRECISION)} (or off), got {value!r}")
+
+
+def needs_loss_scale(value) -> bool:
+    return mixed_precision_mode(value) == "float16"
+
+
+def cpu_has_bf16() -> bool:
+    """True when this CPU has bfloat16 units (AVX512-BF16 or AMX-BF16), where mixed_bfloat16 trains faster."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            flags = next((line for line in f if line.startswith("flags")), "").split()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+def set_mixed_precision(value) -> None:
+    """The global Keras policy for `value` (see mixed_precision_mode): mixed_float16, mixed_bfloat16 or float32.
+    Variables (and so checkpoints) stay float32 under both mixed policies. Models keep their output layers in
+    float32 (dtype="float32" on those layers); under float16, custom train_steps scale the loss with
+    `optimizer.scale_loss` (Keras 3 LossScaleOptimizer)."""
+    mode = mixed_precision_mode(value)
+    keras.mixed_precision.set_global_policy(f"mixed_{mode}" if mode else "float32")
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -534,7 +563,8 @@ def standard_callbacks(run: RunDir, steps_per_epoch: int, save_fn: Callable[[str
 
 __all__ = [
     "STRATEGIES", "get_strategy", "all_reduce_sum", "keras_logs", "data_errors", "is_chief", "worker_index",
-    "data_shard", "resume_seed", "scale_for_replicas", "set_mixed_precision", "check_run_arguments", "run_command",
+    "data_shard", "resume_seed", "scale_for_replicas", "set_mixed_precision", "mixed_precision_mode",
+    "needs_loss_scale", "cpu_has_bf16", "MIXED_PRECISION", "check_run_arguments", "run_command",
     "RunDir", "standard_callbacks", "AtomicBackupAndRestore", "NanGuard", "TimeBudget", "ExportCheckpoint",
     "EpochPlots", "SideWork", "TqdmProgress", "History", "read_history", "TrainingDivergedError",
     "ConfigMismatchError",

@@ -18,7 +18,8 @@ from ..config import StudentConfig, from_dict, load_json, to_dict
 from ..config import resolve_config as _resolve_config
 from ..models.student import SpeedySpeechStudent
 from .common import (RunDir, TimeBudget, TqdmProgress, all_reduce_sum, check_run_arguments, data_shard,
-                     get_strategy, keras_logs, read_history, resume_seed, set_mixed_precision, standard_callbacks)
+                     get_strategy, keras_logs, read_history, resume_seed, set_mixed_precision, standard_callbacks,
+                     mixed_precision_mode, needs_loss_scale)
 
 # Fields of StudentConfig that describe training, not the network: they may differ between an --init checkpoint
 # and the run that continues from it.
@@ -67,13 +68,13 @@ def make_student(cfg: StudentConfig, float32_outputs: bool = True):
     return student
 
 
-def make_optimizer(cfg: StudentConfig, mixed_precision: bool = False):
+def make_optimizer(cfg: StudentConfig, mixed_precision: bool | str = False):
     """Adam as the reference's (torch defaults besides the learning rate). No `global_clipnorm`: the train step
     clips the all-reduced gradient itself (Keras would clip per replica). Wrapped in a LossScaleOptimizer for
-    mixed precision."""
+    float16 mixed precision (bfloat16 needs no loss scaling)."""
     opt = keras.optimizers.Adam(learning_rate=cfg.learning_rate, beta_1=cfg.adam_beta1, beta_2=cfg.adam_beta2,
                                 epsilon=cfg.adam_epsilon)
-    if mixed_precision:
+    if needs_loss_scale(mixed_precision):
         opt = keras.optimizers.LossScaleOptimizer(opt)
     return opt
 
@@ -165,7 +166,9 @@ class StudentTrainer(keras.Model):
         """This replica's share of each loss (sum / global count) and of the weighted total."""
         cfg = self.config
         l1_sum, l1_n = L.l1_terms(mel, batch["mel"], batch["mel_lengths"])
-        ssim_sum, ssim_n = L.ssim_terms(mel, batch["mel"], batch["mel_lengths"])
+        # Batches padded past their longest item (pad_multiple) carry the length before that padding.
+        frames = tf.reduce_max(batch["batch_frames"]) if "batch_frames" in batch else None
+        ssim_sum, ssim_n = L.ssim_terms(mel, batch["mel"], batch["mel_lengths"], frames=frames)
         hub_sum, hub_n = L.huber_terms(log_durations, batch["durations"], batch["phoneme_lengths"],
                                        cfg.huber_delta)
         counts = all_reduce_sum(tf.stack([l1_n, ssim_n, hub_n]))
@@ -221,7 +224,7 @@ class StudentTrainer(keras.Model):
         return cls(from_dict(StudentConfig, config["config"]), name=config.get("name"))
 
 
-def build_trainer(config: StudentConfig | None = None, mixed_precision: bool = False):
+def build_trainer(config: StudentConfig | None = None, mixed_precision: bool | str = False):
     """A compiled StudentTrainer with all weights and the optimizer's slots created. Call inside
     `strategy.scope()`; with mixed_precision=True set the global policy first (common.set_mixed_precision)."""
     trainer = StudentTrainer(config or StudentConfig())
@@ -389,8 +392,9 @@ class MelPlotter:
 
 def train_student(cache_dir: str, durations, run_dir: str, *, config: str | StudentConfig | None = None,
                   steps_per_epoch: int | None = None, epochs: int | None = None, minutes: float | None = None,
-                  batch_size: int | None = None, strategy: str = "auto", mixed_precision: bool = False,
+                  batch_size: int | None = None, strategy: str = "auto", mixed_precision: bool | str = False,
                   init: str | None = None, seed: int | None = None, progress: bool = True,
+                  pad_multiple: tuple[int, int] | None = None,
                   log: Callable[[str], Any] | None = print) -> dict:
     """Train (or resume, or continue from --init) the student; see docs/training.md and
     `speedyspeech-tf train-student -h`.
@@ -400,7 +404,8 @@ def train_student(cache_dir: str, durations, run_dir: str, *, config: str | Stud
     batch_size: per replica (default config.batch_size); the global batch is batch_size x replicas. The learning
     rate is the config's whatever the number of replicas.
     steps_per_epoch: default one pass over the training split. epochs: total, counting earlier runs in RUN_DIR
-    (default config.epochs).
+    (default config.epochs). pad_multiple: (symbols, frames) multiples the training batches are padded to
+    (data.student_dataset); speed only, the loss is the same. mixed_precision: False, "float16" or "bfloat16".
     Returns {"trainer", "history" (epoch rows), "resumed", "completed_epochs", "stopped_by_time", "checkpoint",
     "init"}.
     """
@@ -448,7 +453,7 @@ def train_student(cache_dir: str, durations, run_dir: str, *, config: str | Stud
     try:
         train_ds = data.student_dataset(cache, durations, global_batch, "train",
                                         seed=resume_seed(seed, run.completed_epochs()), shard=shard, masks=False,
-                                        drop_remainder=replicas > 1).repeat()
+                                        drop_remainder=replicas > 1, pad_multiple=pad_multiple).repeat()
         valid_ds = data.student_dataset(cache, durations, global_batch, "valid", masks=False)
     except ValueError as e:
         if str(e).startswith(("durations of", "no durations")):  # name the file the bad values came from
@@ -469,11 +474,12 @@ def train_student(cache_dir: str, durations, run_dir: str, *, config: str | Stud
         "init": os.path.abspath(init) if init else None,
         "steps_per_epoch": steps_per_epoch,
         "seed": seed,
-        "mixed_precision": bool(mixed_precision),
+        "mixed_precision": mixed_precision_mode(mixed_precision),
         "epochs": epochs,
         "minutes": minutes,
         "strategy": strategy,
-        "resume_ignore": ["epochs", "minutes", "strategy", "init"],
+        "pad_multiple": list(pad_multiple) if pad_multiple else None,
+        "resume_ignore": ["epochs", "minutes", "strategy", "init", "pad_multiple"],
     }
     if init is None and os.path.exists(run.config_path):
         # A rerun without --init continues a run that may have started from one: keep recording it.
@@ -528,7 +534,7 @@ def train_student(cache_dir: str, durations, run_dir: str, *, config: str | Stud
             what = "resuming" if resumed else "training"
             log(f"train-student: {what} at epoch {start_epoch + 1}/{epochs}, {steps_per_epoch} steps each, batch "
                 f"{cfg.batch_size} x {replicas} replica(s), {len(train_items)} train / {len(valid_items)} "
-                f"validation items{', mixed precision' if mixed_precision else ''}; run dir {run.root}")
+                f"validation items{f', mixed {mixed_precision_mode(mixed_precision)}' if mixed_precision else ''}; run dir {run.root}")
         trainer.fit(train_ds, validation_data=valid_ds, epochs=epochs, steps_per_epoch=steps_per_epoch,
                     callbacks=callbacks, verbose=0, shuffle=False)  # the dataset shuffles itself
     finally:

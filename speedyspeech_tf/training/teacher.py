@@ -20,7 +20,8 @@ from ..config import resolve_config as _resolve_config
 from ..models.teacher import DurationExtractor
 from .cli import EXTRACTION_METHODS
 from .common import (RunDir, TimeBudget, all_reduce_sum, check_run_arguments, data_shard, get_strategy, keras_logs,
-                     read_history, resume_seed, scale_for_replicas, set_mixed_precision, standard_callbacks)
+                     read_history, resume_seed, scale_for_replicas, set_mixed_precision, standard_callbacks,
+                     mixed_precision_mode, needs_loss_scale)
 
 # Fields of TeacherConfig that describe training, not the network.
 TRAINING_FIELDS = ("learning_rate", "adam_beta1", "adam_beta2", "adam_epsilon", "warmup_epochs", "init_lr_scale",
@@ -318,7 +319,7 @@ class TeacherPlots:
 
 
 def build_trainer(config: TeacherConfig | None = None, *, steps_per_epoch: int = 1, learning_rate: float | None = None,
-                  mixed_precision: bool = False):
+                  mixed_precision: bool | str = False):
     """A compiled TeacherTrainer (call inside `strategy.scope()`): Adam with the reference's schedule
     (`steps_per_epoch` steps per data epoch, peak `learning_rate`, default the config's), wrapped in a
     LossScaleOptimizer under mixed precision. The layers are created under the mixed_float16 policy when
@@ -335,7 +336,7 @@ def build_trainer(config: TeacherConfig | None = None, *, steps_per_epoch: int =
                             cfg.warmup_epochs, cfg.init_lr_scale, steps_per_epoch)
     optimizer = keras.optimizers.Adam(schedule, beta_1=cfg.adam_beta1, beta_2=cfg.adam_beta2,
                                       epsilon=cfg.adam_epsilon)
-    if mixed_precision:
+    if needs_loss_scale(mixed_precision):
         optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
     trainer.compile(optimizer=optimizer, jit_compile=False)
     trainer.optimizer.build(trainer.trainable_variables)
@@ -360,7 +361,7 @@ def _load_plot_items(cache, count: int) -> list[dict]:
 
 def train_teacher(cache_dir: str, run_dir: str, *, config: str | TeacherConfig | None = None,
                   steps_per_epoch: int | None = None, epochs: int | None = None, minutes: float | None = None,
-                  batch_size: int | None = None, strategy: str = "auto", mixed_precision: bool = False,
+                  batch_size: int | None = None, strategy: str = "auto", mixed_precision: bool | str = False,
                   seed: int | None = None, progress: bool = True, plot_items: int = 2, validation: bool = True,
                   dataset_transform: Callable | None = None, log: Callable[[str], Any] | None = print) -> dict:
     """Train (or resume) the teacher; see docs/training.md and `speedyspeech-tf train-teacher -h`.
@@ -405,7 +406,7 @@ def train_teacher(cache_dir: str, run_dir: str, *, config: str | TeacherConfig |
         "global_batch_size": global_batch,
         "peak_learning_rate": peak_lr,
         "steps_per_data_epoch": per_data_epoch,
-        "mixed_precision": bool(mixed_precision),
+        "mixed_precision": mixed_precision_mode(mixed_precision),
         "seed": seed,
         "epochs": epochs,
         "minutes": minutes,
@@ -456,7 +457,7 @@ def train_teacher(cache_dir: str, run_dir: str, *, config: str | TeacherConfig |
         what = "resuming" if resumed else "training"
         log(f"train-teacher: {what} at epoch {start_epoch + 1}/{epochs}, {steps_per_epoch} steps each, batch "
             f"{cfg.batch_size} x {replicas} replica(s), peak lr {peak_lr:g} ({per_data_epoch} steps per data "
-            f"epoch), {len(train_items)} training items{', mixed precision' if mixed_precision else ''}; "
+            f"epoch), {len(train_items)} training items{f', mixed {mixed_precision_mode(mixed_precision)}' if mixed_precision else ''}; "
             f"run dir {run.root}")
     trainer.fit(ds, epochs=epochs, steps_per_epoch=steps_per_epoch, validation_data=valid_ds,
                 validation_steps=valid_steps, callbacks=callbacks, shuffle=False, verbose=1 if progress else 0)
