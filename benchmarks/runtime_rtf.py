@@ -7,16 +7,23 @@
 What it does:
 1. Exports the student and the vocoder (default: the authors' reference checkpoints student_seed0.pth +
    melgan_seed0.pth in ../shared/reference, imported; random weights, the real architecture) once per
-   quantization (float32, dynamic, float16, int8, and int8 with a dynamic-range student: int8-dynstudent) with the default sizes, with the exporter's accuracy evaluation
+   quantization (float32, dynamic, float16, int8, and int8 with a dynamic-range student: int8-dynstudent) with the
+   default sizes plus the smaller students of --student-sizes (export --student-sizes), with the exporter's accuracy
+   evaluation
    (its report.json gives the quantized models' mel and audio error against the float32 Keras models), plus a
-   few extra vocoder window sizes W for one quantization (--windows, --window-quantization). Exports already in
-   --work are reused.
+   few extra vocoder window sizes W for one quantization (--windows, --window-quantization); and the reference
+   student with the HiFi-GAN vocoder (`--vocoder hifigan-universal`, dynamic). Exports already in --work with
+   the same student sizes are reused.
 2. For every export and thread count, runs a fresh subprocess (so peak memory is that configuration's own) that
    loads speedyspeech_tf.runtime.Synthesizer (TensorFlow is not imported there) and synthesises three fixed texts
    (short: ten words, medium, long: a paragraph) --runs times after one warm-up run, and reports the medians of:
    real-time factor (the runtime's time / audio duration, text -> float audio, WAV writing excluded),
    time to the first vocoder window's audio, student and vocoder time; and the process's peak RSS.
-   Also: float32 at 1 thread without the XNNPACK delegate (the interpreter's builtin kernels).
+   Also: float32 at 1 thread without the XNNPACK delegate (the interpreter's builtin kernels), and the bundled
+   voice (voices/slt: trained student, HiFi-GAN universal, dynamic range) as it ships.
+   Short-sentence latency (issue 15): the ten-word sentence's first audio and RTF on one thread for the
+   --window-quantization exports (every W), each with its student sizes and as a one-student directory (the
+   same files, config.json without student_buckets), against the targets (first audio <= 15 ms, RTF <= 0.02).
 3. The Keras models (graph mode: the student's inference and the generator with its weight norm folded, each
    one tf.function; the same chunks, the vocoder on each whole chunk at once, as the authors' script does) on
    the same texts in a subprocess per thread count, for comparison.
@@ -43,6 +50,9 @@ sys.path.insert(0, REPO)
 sys.path.insert(0, os.path.join(REPO, "benchmarks"))  # report.py
 SHARED = os.environ.get("SPEEDYSPEECH_SHARED", os.path.join(os.path.dirname(REPO), "shared"))
 QUANTIZATIONS = ("float32", "dynamic", "float16", "int8", "int8-dynstudent")
+STUDENT_SIZES = (256, 384, 512)  # F of the extra students (N = 40, 64, 80: sizing.phonemes_for_frames)
+TARGET_FIRST_AUDIO_S, TARGET_RTF = 0.015, 0.02  # issue 15: the ten-word sentence on one thread
+BUNDLED_VOICE = os.path.join(REPO, "voices", "slt")
 # "int8-dynstudent": `export --quantize int8 --int8-student dynamic` (full-integer vocoder, dynamic-range student)
 
 TEXTS = {
@@ -77,15 +87,17 @@ def _peak_rss_mb() -> float:
 
 # ------------------------------------------------------------------------------------------------ children
 
-def child_runtime(model_dir: str, threads: int, runs: int, xnnpack: bool) -> dict:
+def child_runtime(model_dir: str, threads: int, runs: int, xnnpack: bool, texts=tuple(TEXTS)) -> dict:
     t0 = time.perf_counter()
     from speedyspeech_tf.runtime import Synthesizer
 
     synth = Synthesizer(model_dir, threads=threads, runtime="auto", xnnpack=xnnpack)
     load_s = time.perf_counter() - t0
     out = {"load_seconds": load_s, "runtime": synth.runtime, "quantization": synth.quantization,
-           "threads": threads, "xnnpack": xnnpack, "texts": {}}
-    for name, text in TEXTS.items():
+           "threads": threads, "xnnpack": xnnpack, "student_sizes": [f for _, f in synth.models.buckets],
+           "vocoder": synth.config.vocoder, "window": synth.config.W, "texts": {}}
+    for name in texts:
+        text = TEXTS[name]
         synth.synthesize(text)  # warm-up run (page cache, allocator, lazy front-end tables)
         rows = []
         for _ in range(runs):
@@ -95,7 +107,8 @@ def child_runtime(model_dir: str, threads: int, runs: int, xnnpack: bool) -> dic
         out["texts"][name] = {
             "words": len(text.split()), "symbols": sum(first.chunk_symbols), "chunks": first.chunks,
             "frames": sum(first.chunk_frames), "audio_seconds": first.audio_seconds,
-            "vocoder_calls": first.vocoder_calls,
+            "vocoder_calls": first.vocoder_calls, "chunk_students": first.chunk_students,
+            "bucket_retries": first.bucket_retries,
         }
         for key in ("rtf", "synthesis_seconds", "first_audio_seconds", "student_seconds", "vocoder_seconds",
                     "frontend_seconds"):
@@ -197,17 +210,36 @@ def run_child(args: list[str], python: str = sys.executable, script: str = os.pa
 # ------------------------------------------------------------------------------------------------- exports
 
 def export(work: str, student: str, vocoder: str, quantization: str, window: int | None, evaluate: bool,
-           calibration_cache: str | None) -> str:
-    name = quantization + (f"-W{window}" if window else "")
+           calibration_cache: str | None, sizes=(), name: str | None = None) -> str:
+    name = name or quantization + (f"-W{window}" if window else "")
     out = os.path.join(work, name)
-    if os.path.isfile(os.path.join(out, "config.json")) and os.path.isfile(os.path.join(out, "report.json")):
-        return out
+    config = os.path.join(out, "config.json")
+    if os.path.isfile(config) and os.path.isfile(os.path.join(out, "report.json")):
+        if [b["max_frames"] for b in json.load(open(config)).get("student_buckets", [])] == sorted(set(sizes)):
+            return out  # made before with the same student sizes
     from speedyspeech_tf.exporting.pipeline import export_models
 
     print(f"exporting {name} ...", file=sys.stderr, flush=True)
     q, student_int8 = ("int8", "dynamic") if quantization == "int8-dynstudent" else (quantization, "decoder")
     export_models(student, vocoder, out, q, window=window, evaluate=evaluate, student_int8=student_int8,
-                  calibration_cache=calibration_cache, progress=True, log=None)
+                  calibration_cache=calibration_cache, student_sizes=sizes, progress=True, log=None)
+    return out
+
+
+def one_student(model_dir: str) -> str:
+    """model_dir as a one-student directory (MODEL_DIR-one: links to its files, config.json without
+    student_buckets): what the export gives without --student-sizes."""
+    out = model_dir.rstrip("/") + "-one"
+    os.makedirs(out, exist_ok=True)
+    cfg = json.load(open(os.path.join(model_dir, "config.json")))
+    cfg.pop("student_buckets", None)
+    for name in (cfg["student_file"], cfg["vocoder_file"]):
+        dst = os.path.join(out, name)
+        if os.path.lexists(dst):
+            os.remove(dst)
+        os.symlink(os.path.abspath(os.path.join(model_dir, name)), dst)
+    with open(os.path.join(out, "config.json"), "w") as f:
+        json.dump(cfg, f, indent=2, sort_keys=True)
     return out
 
 
@@ -251,11 +283,19 @@ TITLE = "Runtime: text -> audio on the CPU"
 
 
 def report(results: list[dict], keras: list[dict], reference: list[dict], exports: dict, extra: list[dict],
-           args) -> str:
+           args, latency: list[dict] = ()) -> str:
+    from speedyspeech_tf.exporting.sizing import phonemes_for_frames
+
+    sizes = sorted(set(args.student_sizes))
+    size_note = (f", plus the same student at F = {', '.join(map(str, sizes))} (export --student-sizes; N = "
+                 f"{', '.join(str(phonemes_for_frames(f)) for f in sizes)}): each chunk runs on the smallest whose "
+                 "N - 5 slots hold it, and again on the next larger one if it needs more than its F frames"
+                 if sizes else "")
     lines = [f"Medians of {args.runs} runs after a warm-up run, one fresh process per row (the load average in the "
              "header says whether other jobs shared the cores).", "",
              "Models: the authors' reference checkpoints (student_seed0.pth, melgan_seed0.pth: **random weights**, the "
-             "real architecture) exported with the defaults N = 176, F = 1152, W = 128, C = 7. The random student "
+             "real architecture) exported with the defaults N = 176, F = 1152, W = 128, C = 7" + size_note
+             + ". The random student "
              "predicts about 4-5 frames per symbol where a trained LJ Speech voice gives about 6.5 "
              "(BENCHMARKS.md, TFLite export), so a trained voice gives ~40 % more audio for the same text: the "
              "vocoder's RTF does not change (its cost is per frame), the student's fixed per-chunk cost is spread "
@@ -265,7 +305,7 @@ def report(results: list[dict], keras: list[dict], reference: list[dict], export
              "audio duration; first audio = from the call until the first vocoder window's audio is ready; "
              "student / vocoder = their interpreter time for the whole text; memory = peak RSS of the process "
              "(interpreter, both models, front end). Student ms per chunk = the student's time on the long text / "
-             "its chunks (the TFLite student always runs over all F frames, so its cost is per chunk). x faster = "
+             "its chunks (a TFLite student runs over all its F frames: its cost is per chunk and size). x faster = "
              "the reference PyTorch implementation's median RTF on the long text at the same thread count / the "
              "row's (n/a without --torch-python). The reference row's time excludes the text front end (it gets "
              "our symbol ids; ~0.3 ms per sentence).", ""]
@@ -286,7 +326,8 @@ def report(results: list[dict], keras: list[dict], reference: list[dict], export
                      f"{t['long']['audio_seconds']:.2f} | {r['peak_rss_mb']:.0f} |")
 
     for r in results:
-        row(f"TFLite {r['quantization']} ({r['runtime']}{'' if r['xnnpack'] else ', no XNNPACK'})", r)
+        row(r.get("label") or f"TFLite {r['quantization']} ({r['runtime']}{'' if r['xnnpack'] else ', no XNNPACK'})",
+            r)
     for r in keras:
         row(r["runtime"] + ", float32", r)
     for r in reference:
@@ -303,6 +344,26 @@ def report(results: list[dict], keras: list[dict], reference: list[dict], export
             lines.append(f"| {r['window']} | " + " / ".join(both(t[k], 'rtf') for k in TEXTS) + " | "
                          + " / ".join(both(t[k], 'first_audio_seconds', 'ms') for k in TEXTS) + f" | "
                          f"{ms(t['long']['vocoder_seconds'] / calls)} ({ms(t['long']['vocoder_seconds_min'] / calls)}) |")
+    if latency:
+        lines += ["", "Short-sentence latency (the ten-word sentence, 1 thread): each export with its student sizes "
+                  "and as a one-student directory (the same files, config.json without student_buckets). Targets: "
+                  f"first audio <= {1000 * TARGET_FIRST_AUDIO_S:.0f} ms, RTF <= {TARGET_RTF}.", "",
+                  "| export | W | student sizes F | ran on F | first audio ms, median (min) | RTF, median (min) | "
+                  "student ms, median (min) | both targets |", "|---|---|---|---|---|---|---|---|"]
+        for r in latency:
+            t = r["texts"]["short"]
+            met = t["first_audio_seconds"] <= TARGET_FIRST_AUDIO_S and t["rtf"] <= TARGET_RTF
+            lines.append(f"| {r['quantization']} | {r['window']} | {', '.join(map(str, r['student_sizes']))} | "
+                         f"{', '.join(map(str, t['chunk_students']))} | {both(t, 'first_audio_seconds', 'ms')} | "
+                         f"{both(t, 'rtf')} | {both(t, 'student_seconds', 'ms')} | {'yes' if met else 'no'} |")
+        best = min(latency, key=lambda r: r["texts"]["short"]["first_audio_seconds"])
+        t = best["texts"]["short"]
+        lines += ["", f"Fastest first audio for the ten-word sentence: {ms(t['first_audio_seconds'])} ms (target "
+                  f"{1000 * TARGET_FIRST_AUDIO_S:.0f}) at RTF {fmt(t['rtf'])} (target {TARGET_RTF}), "
+                  f"{best['quantization']}, W = {best['window']}, student sizes "
+                  f"{', '.join(map(str, best['student_sizes']))}: "
+                  + ("both targets met." if t["first_audio_seconds"] <= TARGET_FIRST_AUDIO_S and t["rtf"] <= TARGET_RTF
+                     else "not both targets met.")]
     # accuracy of the quantized exports (the exporter's own evaluation against the float32 Keras models)
     lines += ["", "Accuracy of each export against the float32 Keras models (the exporter's report.json: built-in "
               "sentences, their Keras mels for the vocoder):", "",
@@ -310,13 +371,17 @@ def report(results: list[dict], keras: list[dict], reference: list[dict], export
               "error, DTW-aligned, mean | vocoder audio SNR dB |", "|---|---|---|---|---|"]
     for q, d in exports.items():
         rep = json.load(open(os.path.join(d, "report.json")))
+        extra_mb = sum(b["size_bytes"] for b in rep.get("student_buckets", [])) / 1e6
         acc = rep.get("accuracy", {})
         s, v = acc.get("student", {}), acc.get("vocoder", {})
-        lines.append(f"| {q} | {rep['student']['size_bytes'] / 1e6:.1f} + {rep['vocoder']['size_bytes'] / 1e6:.1f} | "
+        lines.append(f"| {q} | {rep['student']['size_bytes'] / 1e6:.1f}"
+                     + (f" (+ {extra_mb:.1f} the smaller students)" if extra_mb else "")
+                     + f" + {rep['vocoder']['size_bytes'] / 1e6:.1f} | "
                      f"{s.get('frame_mismatches', 'n/a')}/{s.get('sentences', 'n/a')} | "
                      f"{fmt(s.get('mel_dtw_mean_abs_error'), 4)} | {fmt(v.get('snr_db'), 1)} |")
     # analysis
-    f32 = next((r for r in results if r["quantization"] == "float32" and r["threads"] == 1 and r["xnnpack"]), None)
+    f32 = next((r for r in results if r["quantization"] == "float32" and r["threads"] == 1 and r["xnnpack"]
+                and not r.get("label")), None)
     if f32 is not None:
         cfg = json.load(open(os.path.join(exports["float32"], "config.json")))
         macs = vocoder_macs_per_frame(cfg["vocoder_config"])
@@ -331,10 +396,13 @@ def report(results: list[dict], keras: list[dict], reference: list[dict], export
                   f"{100 * 2 * cfg['vocoder_context'] / cfg['vocoder_window']:.0f} % more with the context "
                   f"frames of W = {cfg['vocoder_window']}. float32 on one thread ran it at {gmacs:.1f} G "
                   f"multiply-adds per second (long text; {gmacs_best:.1f} G/s in the fastest run); vocoder "
-                  f"RTF <= 0.03 on one thread would need {need:.0f} G/s in float32. Student: {ms(t['student_seconds'] / max(t['chunks'], 1))} ms per "
-                  f"chunk whatever its length (it always runs over all F = {cfg['max_frames']} frames)."]
+                  f"RTF <= 0.03 on one thread would need {need:.0f} G/s in float32. Student: "
+                  f"{ms(t['student_seconds'] / max(t['chunks'], 1))} ms per chunk of the long text (a student runs "
+                  f"over all its F frames whatever the chunk's length; the long text's chunks ran on F = "
+                  f"{', '.join(map(str, sorted(set(t.get('chunk_students', [])))) or 'n/a')})."]
     # where we are against the project's goal
-    quantized = [r for r in results if r["quantization"] != "float32" and r["threads"] == 1 and r["xnnpack"]]
+    quantized = [r for r in results if r["quantization"] != "float32" and r["threads"] == 1 and r["xnnpack"]
+                 and not r.get("label")]
     if quantized:
         best_rtf = min(quantized, key=lambda r: r["texts"]["long"]["rtf"])
         candidates = quantized + [r for r in extra if r.get("window") is not None]
@@ -365,25 +433,34 @@ def main(argv=None) -> int:
     p.add_argument("--runs", type=int, default=5, help="timed runs per text (median reported)")
     p.add_argument("--windows", nargs="*", type=int, default=[32, 64, 256],
                    help="extra vocoder window sizes W to export and time at 1 thread (default 32 64 256)")
-    p.add_argument("--window-quantization", choices=QUANTIZATIONS, default="int8-dynstudent")
+    p.add_argument("--window-quantization", choices=QUANTIZATIONS, default="int8-dynstudent",
+                   help="the quantization of the --windows exports and of the short-sentence latency table")
+    p.add_argument("--student-sizes", nargs="*", type=int, default=list(STUDENT_SIZES), metavar="F",
+                   help="F of the extra students every export gets (export --student-sizes; default "
+                        f"{' '.join(map(str, STUDENT_SIZES))}; none: one student)")
+    p.add_argument("--no-hifigan", action="store_true",
+                   help="skip the HiFi-GAN rows (the bundled voice voices/slt; the reference student exported with "
+                        "--vocoder hifigan-universal --quantize dynamic)")
     p.add_argument("--no-keras", action="store_true", help="skip the Keras comparison")
     p.add_argument("--torch-python", metavar="PATH",
                    help="a Python with torch (CPU): also time the authors' PyTorch code (benchmarks/reference_rtf.py)")
     p.add_argument("--reference-code", default=os.path.join(SHARED, "reference", "code"),
                    help="the authors' code directory (for --torch-python)")
     p.add_argument("--quick", action="store_true",
-                   help="a smoke run: float32 only, 1 thread, 1 run, no extra windows, no Keras")
+                   help="a smoke run: float32 only, 1 thread, 1 run, no extra windows, no Keras, of the HiFi-GAN "
+                        "rows only the bundled voice")
     p.add_argument("--no-append", action="store_true", help="print only; do not write BENCHMARKS.md")
     p.add_argument("--benchmarks-md", default=os.path.join(REPO, "BENCHMARKS.md"))
     # internal: one measurement per process
     p.add_argument("--child-runtime", metavar="MODEL_DIR", help=argparse.SUPPRESS)
     p.add_argument("--child-keras", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--no-xnnpack", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--child-texts", nargs="+", choices=list(TEXTS), default=list(TEXTS), help=argparse.SUPPRESS)
     args = p.parse_args(argv)
 
     if args.child_runtime:
         print("RESULT " + json.dumps(child_runtime(args.child_runtime, args.threads[0], args.runs,
-                                                   not args.no_xnnpack)))
+                                                   not args.no_xnnpack, args.child_texts)))
         return 0
     if args.child_keras:
         print("RESULT " + json.dumps(child_keras(args.student, args.vocoder, args.threads[0], args.runs)))
@@ -400,21 +477,49 @@ def main(argv=None) -> int:
         return 2
     command = "python benchmarks/runtime_rtf.py " + " ".join(sys.argv[1:] if argv is None else argv)
     os.makedirs(args.work, exist_ok=True)
-    exports = {q: export(args.work, args.student, args.vocoder, q, None, True, args.calibration_cache)
+    sizes = sorted(set(args.student_sizes))
+    exports = {q: export(args.work, args.student, args.vocoder, q, None, True, args.calibration_cache, sizes)
                for q in args.quantizations}
     windows = [w for w in args.windows if w != 128]
     window_exports = {w: export(args.work, args.student, args.vocoder, args.window_quantization, w, False,
-                                args.calibration_cache) for w in windows}
+                                args.calibration_cache, sizes) for w in windows}
+    hifigan = {}  # label -> model directory (issue 12: text -> audio with the HiFi-GAN vocoder)
+    if not args.no_hifigan:
+        if os.path.isfile(os.path.join(BUNDLED_VOICE, "config.json")):
+            hifigan["TFLite bundled voice voices/slt (trained student, HiFi-GAN universal, dynamic; as shipped)"] = \
+                BUNDLED_VOICE
+        if not args.quick:
+            hifigan["TFLite dynamic, reference student + HiFi-GAN universal"] = export(
+                args.work, args.student, "hifigan-universal", "dynamic", None, False, args.calibration_cache, sizes,
+                name="dynamic-hifigan")
+    # the short-sentence latency table: the --window-quantization exports (every W), with and without the sizes
+    base_q = args.window_quantization if args.window_quantization in exports else args.quantizations[0]
+    latency_dirs = {w: (args.window_quantization, d) for w, d in window_exports.items()}
+    latency_dirs[128] = (base_q, exports[base_q])
+    latency_jobs = [(w, q, d) for w, (q, main_dir) in sorted(latency_dirs.items())
+                    for d in ([main_dir, one_student(main_dir)] if sizes else [main_dir])]
     machine = Machine.start(threads=" and ".join(map(str, args.threads)))
     jobs = [(q, t, True) for q in args.quantizations for t in args.threads]
     if "float32" in args.quantizations:
         jobs.append(("float32", 1, False))
     results, extra, keras = [], [], []
-    bar = tqdm(total=len(jobs) + len(window_exports) + (0 if args.no_keras else len(args.threads))
+    bar = tqdm(total=len(jobs) + len(window_exports) + len(hifigan) * len(args.threads) + len(latency_jobs)
+               + (0 if args.no_keras else len(args.threads))
                + (len(args.threads) if args.torch_python else 0), desc="measuring", unit="config")
     for q, t, xnn in jobs:
         cmd = ["--child-runtime", exports[q], "--threads", str(t), "--runs", str(args.runs)]
         results.append(dict(run_child(cmd + ([] if xnn else ["--no-xnnpack"])), quantization=q))
+        bar.update(1)
+    for label, d in hifigan.items():
+        for t in args.threads:
+            r = run_child(["--child-runtime", d, "--threads", str(t), "--runs", str(args.runs)])
+            results.append(dict(r, label=f"{label} ({r['runtime']})"))
+            bar.update(1)
+    latency = []
+    for w, q, d in latency_jobs:
+        r = run_child(["--child-runtime", d, "--threads", "1", "--runs", str(max(args.runs, 5)),
+                       "--child-texts", "short"])
+        latency.append(dict(r, window=w, quantization=q))
         bar.update(1)
     for w, d in window_exports.items():
         r = run_child(["--child-runtime", d, "--threads", "1", "--runs", str(args.runs)])
@@ -444,14 +549,16 @@ def main(argv=None) -> int:
             bar.update(1)
     bar.close()
     assert not any(r.get("tensorflow_imported") for r in results), "the runtime imported TensorFlow"
-    text = report(results, keras, reference, exports, extra, args)
+    text = report(results, keras, reference, exports, extra, args, latency)
     print(text)
     if not args.no_append:
         write_section("benchmarks/runtime_rtf.py", command, TITLE, text, machine=machine,
-                      weights="random (the authors' student_seed0.pth, melgan_seed0.pth)", path=args.benchmarks_md)
+                      weights="random (the authors' student_seed0.pth, melgan_seed0.pth); trained: the HiFi-GAN "
+                      "universal vocoder and the bundled voice voices/slt", path=args.benchmarks_md)
         print(f"wrote its section of {args.benchmarks_md}", file=sys.stderr)
     with open(os.path.join(args.work, "results.json"), "w") as f:
-        json.dump({"runtime": results, "windows": extra, "keras": keras, "reference": reference}, f, indent=1)
+        json.dump({"runtime": results, "windows": extra, "keras": keras, "reference": reference,
+                   "latency": latency}, f, indent=1)
     return 0
 
 

@@ -494,7 +494,9 @@ VOCODER_INT8_DEFAULT = {"melgan": "full", "hifigan": "dynamic"}
 
 # Exported TFLite models ------------------------------------------------------------------------------------
 
-QUANTIZATIONS = ("float32", "dynamic", "float16", "int8")
+# int16x8: int8 weights, int16 activations (calibrated like int8); runs with TFLite's reference kernels only, far
+# slower than float32 (BENCHMARKS.md "HiFi-GAN vocoder: quantization").
+QUANTIZATIONS = ("float32", "dynamic", "float16", "int8", "int16x8")
 
 # Why the default student buffer sizes are what they are (reproduce with benchmarks/export_accuracy.py --sizes).
 EXPORT_SIZE_REASONING = (
@@ -539,6 +541,12 @@ class ExportConfig:
     max_frames: int = 1152  # F
     pad_symbols: int = 5
     size_reasoning: str = EXPORT_SIZE_REASONING
+    # Extra, smaller students (`export --student-sizes`): the same weights exported at (N, F), smallest first, as
+    # ({"student_file": "student-256.tflite", "max_phonemes": 40, "max_frames": 256}, ...); the main student above
+    # is the largest. A chunk runs on the smallest whose N - pad_symbols slots hold its ids; when it reports
+    # overflow it runs again on the next larger one (the output does not depend on N and F: mask_padding).
+    # Empty: one student (and exports made before this field).
+    student_buckets: tuple = ()
     student_inputs: tuple = ("phoneme_ids", "length", "speed")
     student_outputs: tuple = ("mel", "frames", "overflow", "durations")  # durations: since timestamps
     student_output: str = "log-mel natural"  # natural log of the mel magnitude (MelGAN's input as it is)
@@ -596,6 +604,23 @@ class ExportConfig:
         if self.pad_symbols >= self.max_phonemes:
             raise ValueError(f"ExportConfig.pad_symbols = {self.pad_symbols} leaves no room in "
                              f"max_phonemes = {self.max_phonemes}")
+        sizes = self.students
+        for i, b in enumerate(sizes[:-1]):
+            if (not isinstance(b, dict) or set(b) != {"student_file", "max_phonemes", "max_frames"}
+                    or not isinstance(b["student_file"], str) or not b["student_file"]
+                    or any(isinstance(b[k], bool) or not isinstance(b[k], int)
+                           for k in ("max_phonemes", "max_frames"))):
+                raise ValueError(f"ExportConfig.student_buckets[{i}] = {b!r}: must be {{'student_file': str, "
+                                 "'max_phonemes': int, 'max_frames': int}")
+        for i, (b, nxt) in enumerate(zip(sizes, sizes[1:])):
+            if b["max_phonemes"] <= self.pad_symbols or b["max_frames"] < 1:
+                raise ValueError(f"ExportConfig.student_buckets[{i}] = {b!r}: needs more than pad_symbols = "
+                                 f"{self.pad_symbols} slots and at least one frame")
+            if b["max_phonemes"] >= nxt["max_phonemes"] or b["max_frames"] > nxt["max_frames"]:
+                raise ValueError(f"ExportConfig.student_buckets[{i}] = {b!r}: must be smaller than the next size "
+                                 f"{nxt!r} (smallest first, the main student last)")
+            if b["student_file"] in [s["student_file"] for s in sizes[i + 1:]] + [self.vocoder_file]:
+                raise ValueError(f"ExportConfig.student_buckets[{i}]: file {b['student_file']!r} is used twice")
         if self.student_int8 not in (("decoder", "all", "dynamic") if self.quantization == "int8" else ("",)):
             raise ValueError(f"ExportConfig.student_int8 = {self.student_int8!r}: 'decoder', 'all' or 'dynamic' "
                              "for int8 exports, '' otherwise")
@@ -642,6 +667,13 @@ class ExportConfig:
     def max_text_symbols(self) -> int:
         """Symbols of text per student call (N minus the appended padding)."""
         return self.max_phonemes - self.pad_symbols
+
+    @property
+    def students(self) -> list:
+        """Every student size, smallest first, the main one last: [{"student_file", "max_phonemes",
+        "max_frames"}, ...] (student_buckets + the main student)."""
+        return [dict(b) if isinstance(b, dict) else b for b in self.student_buckets] + [
+            {"student_file": self.student_file, "max_phonemes": self.max_phonemes, "max_frames": self.max_frames}]
 
     @staticmethod
     def load(path: str | os.PathLike) -> "ExportConfig":

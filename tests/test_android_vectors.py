@@ -240,3 +240,29 @@ def test_export_android_assets_option_writes_models_config_and_front_end(tmp_pat
     assert names == sorted(["config.json", "student.tflite", "vocoder.tflite", *A.ASSET_FILES])
     assert sorted(os.path.basename(p) for p in written) == names
     assert (tmp_path / "assets" / "vocoder.tflite").read_bytes() == b"vocoder"
+
+
+def test_export_voice_copies_the_bundled_voice_into_android_assets(tmp_path, capsys):
+    """`speedyspeech-tf export --voice --android-assets DIR`: the bundled voice's files, byte for byte, into an
+    app's assets folder, without exporting anything; misuse is a one-line error (exit 2)."""
+    from speedyspeech_tf import cli
+    from speedyspeech_tf.runtime.voices import default_voice_dir
+
+    voice = default_voice_dir()
+    assets = tmp_path / "assets"
+    assert cli.main(["export", "--voice", "--android-assets", str(assets), "--quiet"]) == 0
+    for name in ("config.json", "student.tflite", "vocoder.tflite"):
+        assert (assets / name).read_bytes() == (voice / name).read_bytes(), name
+    assert set(A.ASSET_FILES) <= set(os.listdir(assets))
+    # an exported model directory works the same way
+    assert cli.main(["export", "--voice", str(voice), "--android-assets", str(tmp_path / "a2"), "--quiet"]) == 0
+    assert (tmp_path / "a2" / "vocoder.tflite").read_bytes() == (voice / "vocoder.tflite").read_bytes()
+    capsys.readouterr()
+    assert cli.main(["export", "--voice"]) == 2
+    assert "--android-assets" in capsys.readouterr().err
+    assert cli.main(["export", "--voice", "--student", "x", "--android-assets", str(assets)]) == 2
+    assert "--student" in capsys.readouterr().err
+    assert cli.main(["export", "--voice", "nosuchvoice", "--android-assets", str(assets)]) == 2
+    assert "nosuchvoice" in capsys.readouterr().err
+    assert cli.main(["export", "--out", str(tmp_path / "o")]) == 2
+    assert "--student" in capsys.readouterr().err

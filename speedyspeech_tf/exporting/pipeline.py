@@ -1,4 +1,5 @@
-"""The export pipeline: load models, convert, verify, measure, write DIR/{student,vocoder}.tflite + config.json.
+"""The export pipeline: load models, convert, verify, measure, write DIR/{student,vocoder}.tflite + config.json
+(+ DIR/student-F.tflite per extra student size, ExportConfig.student_buckets).
 
     export_models(student, vocoder, out_dir, quantization)    everything the `export` command does
     export_student_tflite(...) / export_vocoder_tflite(...)   one model -> checked .tflite bytes
@@ -22,7 +23,7 @@ import numpy as np
 from ..checkpoint import ModelSource, load_model_source
 from ..config import (QUANTIZATIONS, VOCODER_INT8_DEFAULT, AudioConfig, ConfigMismatchError, ExportConfig,
                       save_json, to_dict, vocoder_kind, write_atomic)
-from . import accuracy, calibration
+from . import accuracy, calibration, sizing
 from .tflite import SLOW_OPS, ExportError, SignatureModel, check_model, convert_saved_model, smoke_run
 
 REPORT_JSON = "report.json"
@@ -169,13 +170,15 @@ def export_models(student: str | os.PathLike | Source, vocoder: str | os.PathLik
                   context: int | None = None, calibration_cache: str | os.PathLike | None = None,
                   calibration_samples: int = 32, evaluation_samples: int = 8, evaluate: bool = True,
                   student_int8: str = "decoder", vocoder_int8: str | None = None,
-                  backends: Sequence[str] | None = None, progress: bool = True,
+                  student_sizes: Sequence[int] = (), backends: Sequence[str] | None = None, progress: bool = True,
                   log: Callable[[str], None] | None = print) -> ExportResult:
     """Export a student and a vocoder into out_dir: student.tflite, vocoder.tflite, config.json (ExportConfig),
     report.json and report.md (op histograms, interpreters, sizes and, unless evaluate=False, accuracy vs the
     Keras models). Defaults for N, F, W come from ExportConfig; C defaults to the generator's receptive field.
     student_int8 (int8 only): "decoder", "all" or "dynamic", see ExportConfig.student_int8.
     vocoder_int8 (int8 only): "full" or "dynamic"; None: config.VOCODER_INT8_DEFAULT for the vocoder's kind.
+    student_sizes: F of extra, smaller students (the same weights and quantization; N from
+    sizing.phonemes_for_frames), written as student-F.tflite and listed in config.json's student_buckets.
     """
     from tqdm.auto import tqdm
 
@@ -185,7 +188,7 @@ def export_models(student: str | os.PathLike | Source, vocoder: str | os.PathLik
     if quantization not in QUANTIZATIONS:
         raise ValueError(f"quantization must be one of {QUANTIZATIONS}, got {quantization!r}")
     say = log or (lambda s: None)
-    steps = tqdm(total=8, desc=f"export ({quantization})", unit="step", disable=not progress)
+    steps = tqdm(total=8 + len(set(student_sizes)), desc=f"export ({quantization})", unit="step", disable=not progress)
 
     def step(what):
         steps.set_postfix_str(what)
@@ -216,6 +219,8 @@ def export_models(student: str | os.PathLike | Source, vocoder: str | os.PathLik
         vocoder_int8=(vocoder_int8 or VOCODER_INT8_DEFAULT[vocoder_kind(vocoder.config)])
         if quantization == "int8" else "",
     )
+    cfg.student_buckets = sizing.student_buckets(student_sizes, cfg.N, cfg.F, cfg.pad_symbols)
+    cfg.validate()
     if max_phonemes or max_frames:
         cfg.size_reasoning = (f"N = {cfg.N} and F = {cfg.F} set on the command line. Defaults: "
                               + defaults.size_reasoning)
@@ -272,6 +277,16 @@ def export_models(student: str | os.PathLike | Source, vocoder: str | os.PathLik
                                           cal_inputs if quantization == "int8" else None, out_dir, student_int8)
     timings["student_conversion_s"] = round(time.time() - t, 1)
     step("student converted")
+    bucket_bytes = {}  # the extra student sizes: same weights, same quantization, calibrated on the same text
+    for b in cfg.student_buckets:
+        t = time.time()
+        n, f = b["max_phonemes"], b["max_frames"]
+        bucket_cal = (_fit_inputs(cal_sentences, n, cfg.pad_symbols, calibration_samples)
+                      if quantization in ("int8", "int16x8") else None)  # the calibrated ones
+        bucket_bytes[b["student_file"]] = export_student_tflite(student.model, student.audio, n, f, quantization,
+                                                                bucket_cal, out_dir, student_int8)
+        timings[f"student_{f}_conversion_s"] = round(time.time() - t, 1)
+        step(f"student F = {f} converted")
     t = time.time()
     vocoder_bytes = export_vocoder_tflite(vocoder.model, L, vocoder_quantization, cal_windows, out_dir)
     timings["vocoder_conversion_s"] = round(time.time() - t, 1)
@@ -283,12 +298,17 @@ def export_models(student: str | os.PathLike | Source, vocoder: str | os.PathLik
     if missing:
         raise ValueError(f"TFLite interpreter(s) {missing} not available here (have {sorted(available)})")
     smoke_run(student_bytes, eval_inputs[0], names)
+    for b in cfg.student_buckets:
+        smoke_run(bucket_bytes[b["student_file"]],
+                  _fit_inputs(eval_sentences, b["max_phonemes"], cfg.pad_symbols, 1)[0], names)
     smoke_run(vocoder_bytes, None, names)
     step(f"ran in {', '.join(names)}")
 
     student_path = os.path.join(out_dir, cfg.student_file)
     vocoder_path = os.path.join(out_dir, cfg.vocoder_file)
     write_atomic(student_path, student_bytes)
+    for name, data in bucket_bytes.items():
+        write_atomic(os.path.join(out_dir, name), data)
     write_atomic(vocoder_path, vocoder_bytes)
     cfg.save(os.path.join(out_dir, "config.json"))
     step("files written")
@@ -303,6 +323,8 @@ def export_models(student: str | os.PathLike | Source, vocoder: str | os.PathLik
         "vocoder": {"file": cfg.vocoder_file, "size_bytes": v_info.size_bytes, "ops": v_info.histogram(),
                     "slow_ops": {k: v for k, v in v_info.ops.items() if k in SLOW_OPS},
                     "source": vocoder.description, "W": cfg.W, "C": cfg.C, "window_frames": L},
+        "student_buckets": [{"file": b["student_file"], "N": b["max_phonemes"], "F": b["max_frames"],
+                             "size_bytes": len(bucket_bytes[b["student_file"]])} for b in cfg.student_buckets],
         "interpreters": names,
         "data": data_note,
         "notes": notes,
@@ -321,6 +343,10 @@ def export_models(student: str | os.PathLike | Source, vocoder: str | os.PathLik
         acc_windowed = accuracy.compare_windowed(run_window, keras_gen, eval_mels[:2], cfg.W, cfg.C, cfg.hop_length)
         report["accuracy"] = {"interpreter": backend, "student": acc_student, "vocoder": acc_vocoder,
                               "windowed_vs_whole": acc_windowed}
+        for entry, b in zip(report["student_buckets"], cfg.student_buckets):
+            entry["vs_main"] = _compare_bucket(SignatureModel(bucket_bytes[b["student_file"]], backend), s_model,
+                                               _fit_inputs(eval_sentences, b["max_phonemes"], cfg.pad_symbols,
+                                                           evaluation_samples), N)
     step("measured")
     steps.close()
     report["timings"]["total_s"] = round(time.time() - t_start, 1)
@@ -331,11 +357,50 @@ def export_models(student: str | os.PathLike | Source, vocoder: str | os.PathLik
     return ExportResult(out_dir, cfg, report)
 
 
+def _fit_inputs(sentences: Sequence[calibration.Sentence], num_phonemes: int, pad_symbols: int,
+                limit: int) -> list[dict]:
+    """Student inputs for N = num_phonemes slots from `sentences`, each cut (text.chunk_ids) to N - pad_symbols
+    ids as the runtime would chunk them; speeds cycled as for the main student."""
+    from ..text import chunk_ids
+
+    parts = [calibration.Sentence(list(c), s.source) for s in sentences
+             for c in chunk_ids(list(s.ids), num_phonemes - pad_symbols)]
+    return calibration.student_inputs(parts[:limit], num_phonemes, calibration.SPEED_CYCLE)
+
+
+def _compare_bucket(bucket: SignatureModel, main: SignatureModel, inputs: Sequence[dict], num_phonemes: int) -> dict:
+    """A smaller student against the main one on the same chunks (re-padded to the main student's N): frame
+    counts and the max abs log-mel and duration difference over the chunks that do not overflow the smaller one
+    (the runtime runs those on the next larger student)."""
+    mel_err, dur_err, mismatches, used = 0.0, 0, 0, 0
+    for x in inputs:
+        a = bucket(**x)
+        if int(a["overflow"][0]):
+            continue
+        wide = dict(x, phoneme_ids=np.zeros((1, num_phonemes), np.int32))
+        wide["phoneme_ids"][0, :x["phoneme_ids"].shape[1]] = x["phoneme_ids"][0]
+        b = main(**wide)
+        used += 1
+        fa, fb, n = int(a["frames"][0]), int(b["frames"][0]), int(x["length"][0])
+        if fa != fb:
+            mismatches += 1
+            continue
+        mel_err = max(mel_err, float(np.max(np.abs(a["mel"][0, :fa] - b["mel"][0, :fb]), initial=0.0)))
+        dur_err = max(dur_err, int(np.max(np.abs(a["durations"][0, :n] - b["durations"][0, :n]), initial=0)))
+    return {"chunks": used, "frame_mismatches": mismatches, "mel_max_abs_difference": mel_err,
+            "durations_max_abs_difference": dur_err}
+
+
 def format_report(report: dict) -> str:
     """A short Markdown rendering of report.json."""
     s, v = report["student"], report["vocoder"]
     lines = [f"# Export report ({report['quantization']})", "",
              f"- student.tflite: {s['size_bytes'] / 1e6:.2f} MB, N = {s['N']}, F = {s['F']}, from {s['source']}",
+             *[f"- {b['file']}: {b['size_bytes'] / 1e6:.2f} MB, N = {b['N']}, F = {b['F']} (the same student"
+               + (f"; against the main one on {b['vs_main']['chunks']} chunks: "
+                  f"{b['vs_main']['frame_mismatches']} with another frame count, max abs log-mel difference "
+                  f"{b['vs_main']['mel_max_abs_difference']:.3g}" if "vs_main" in b else "") + ")"
+               for b in report.get("student_buckets", [])],
              f"- vocoder.tflite: {v['size_bytes'] / 1e6:.2f} MB, window {v['W']} + 2 x {v['C']} context frames, "
              f"from {v['source']}",
              f"- runs in: {', '.join(report['interpreters'])}",
@@ -366,14 +431,14 @@ def _num(x) -> str:
 
 
 def copy_android_assets(out_dir: str | os.PathLike, assets_dir: str | os.PathLike) -> list[str]:
-    """Fill an Android app's assets folder (created if needed): the exported student.tflite, vocoder.tflite and
-    config.json, then the text front-end assets (speedyspeech_tf.android_assets.write_assets). Returns the
-    written paths."""
+    """Fill an Android app's assets folder (created if needed): the exported student.tflite (and the extra
+    student sizes' files), vocoder.tflite and config.json, then the text front-end assets
+    (speedyspeech_tf.android_assets.write_assets). Returns the written paths."""
     out_dir, assets_dir = os.fspath(out_dir), os.fspath(assets_dir)
     cfg = ExportConfig.load(out_dir)
     if os.path.exists(assets_dir) and not os.path.isdir(assets_dir):
         raise NotADirectoryError(f"{assets_dir}: not a directory (expected an Android assets folder)")
-    names = (cfg.student_file, cfg.vocoder_file, "config.json")
+    names = tuple(b["student_file"] for b in cfg.students) + (cfg.vocoder_file, "config.json")
     for name in names:  # all there before anything is copied
         if not os.path.isfile(os.path.join(out_dir, name)):
             raise FileNotFoundError(f"{os.path.join(out_dir, name)}: missing from the export directory")

@@ -5,6 +5,9 @@ ljspeech_transcripts.txt: `id|text`); `frames_per_symbol` reads real clips (an L
 divides each clip's mel frame count by its symbol count; `overflow_rate` pairs the two to estimate how often a
 sentence that fits N slots needs more than F frames. The defaults in config.ExportConfig and their reasoning
 (config.EXPORT_SIZE_REASONING) come from these numbers (benchmarks/export_accuracy.py --sizes prints them).
+
+`phonemes_for_frames` is the rule that pairs N with F (the default N = 176 for F = 1152, and the N of every
+extra, smaller student of `export --student-sizes`, ExportConfig.student_buckets).
 """
 from __future__ import annotations
 
@@ -12,6 +15,43 @@ import os
 from typing import Callable, Iterable, Sequence
 
 import numpy as np
+
+
+# Mean mel frames per symbol of real LJ Speech speech (the 32 clips of ljspeech_mini: 5.4 to 7.6, mean 6.5; see
+# config.EXPORT_SIZE_REASONING): the rate at which N - pad_symbols symbols are expected to fill F frames.
+FRAMES_PER_SYMBOL = 6.5
+
+
+def phonemes_for_frames(num_frames: int, pad_symbols: int = 5, frames_per_symbol: float = FRAMES_PER_SYMBOL,
+                        multiple: int = 8) -> int:
+    """N for a student of F frames: the largest multiple of `multiple` whose N - pad_symbols text symbols, at
+    `frames_per_symbol` (the LJ Speech mean), need at most F frames. F = 1152 -> 176 (the default pair),
+    512 -> 80, 384 -> 64, 256 -> 40. Raises ValueError when F leaves no room for a symbol."""
+    n = (pad_symbols + int(num_frames // frames_per_symbol)) // multiple * multiple
+    if n <= pad_symbols:
+        raise ValueError(f"F = {num_frames} frames hold no symbol at {frames_per_symbol} frames per symbol "
+                         f"with {pad_symbols} padding slots")
+    return n
+
+
+def student_buckets(sizes: Iterable[int], num_phonemes: int, num_frames: int, pad_symbols: int = 5) -> tuple:
+    """ExportConfig.student_buckets for extra students of F = `sizes` frames beside the main (N, F) one: each
+    {"student_file": "student-F.tflite", "max_phonemes": phonemes_for_frames(F), "max_frames": F}, smallest
+    first. ValueError (naming the size) for a size not smaller than the main student's F or N."""
+    out: list[dict] = []
+    for f in sorted({int(x) for x in sizes}):
+        if f < 1 or f >= num_frames:
+            raise ValueError(f"student size {f}: must be a frame count F between 1 and the main student's "
+                             f"F = {num_frames} (exclusive)")
+        n = phonemes_for_frames(f, pad_symbols)
+        if n >= num_phonemes:
+            raise ValueError(f"student size {f}: N = {n} phoneme slots by the sizing rule, not fewer than the "
+                             f"main student's N = {num_phonemes}; leave it out or raise --max-phonemes")
+        if out and out[-1]["max_phonemes"] == n:
+            raise ValueError(f"student sizes {out[-1]['max_frames']} and {f} both get N = {n} phoneme slots: "
+                             "leave one out")
+        out.append({"student_file": f"student-{f}.tflite", "max_phonemes": n, "max_frames": f})
+    return tuple(out)
 
 
 def read_transcripts(path: str | os.PathLike) -> list[str]:
@@ -89,4 +129,5 @@ def overflow_rate(counts: np.ndarray, rates: np.ndarray, num_frames: int) -> flo
     return float(np.mean(est > num_frames))
 
 
-__all__ = ["read_transcripts", "symbol_counts", "sentence_length_stats", "frames_per_symbol", "overflow_rate"]
+__all__ = ["FRAMES_PER_SYMBOL", "phonemes_for_frames", "student_buckets",
+           "read_transcripts", "symbol_counts", "sentence_length_stats", "frames_per_symbol", "overflow_rate"]

@@ -1,11 +1,18 @@
-"""An exported model directory (`speedyspeech-tf export`): config.json + student.tflite + vocoder.tflite.
+"""An exported model directory (`speedyspeech-tf export`): config.json + student.tflite + vocoder.tflite
+(+ student-F.tflite per extra student size, config.json's student_buckets).
 
-`ExportedModels` reads DIR/config.json (config.ExportConfig), loads both files in a TFLite interpreter and checks
+`ExportedModels` reads DIR/config.json (config.ExportConfig), loads every file in a TFLite interpreter and checks
 that the files are what the config says (signature names, N, F, W + 2C, n_mels, hop length) before anything is
 synthesised; a mismatch raises ConfigMismatchError naming the file and the field. It then offers the two calls:
 
-    student(ids, speed) -> (mel [frames, n_mels] natural-log mel, frames, overflow); last_durations: frames per id
+    student(ids, speed, bucket=None) -> (mel [frames, n_mels] natural-log mel, frames, overflow); bucket: which
+        student (index into `buckets`, smallest first; None: the smallest whose N - pad_symbols slots hold the ids,
+        `bucket_for`); last_durations: frames per id, last_bucket: the index that ran
     vocoder(mel_window [W + 2C, n_mels]) -> audio [(W + 2C) * hop] float32
+
+Every student size is loaded (and warmed up) when the directory is opened, not on first use: creating an
+interpreter and its first run (XNNPACK packs the weights) take longer than a small student's whole run, and
+would land in the first audio of the first short sentence.
 
 Imports only numpy, the stdlib and the TFLite interpreter (see interpreters.py).
 """
@@ -88,7 +95,7 @@ class ExportedModels:
                 raise ConfigMismatchError(
                     f"{model_dir}/config.json: vocoder_context {cfg.C} is smaller than the vocoder's receptive "
                     f"field ({need} frames): windowed synthesis would not equal whole-utterance synthesis")
-        for name in (cfg.student_file, cfg.vocoder_file):
+        for name in [b["student_file"] for b in cfg.students] + [cfg.vocoder_file]:
             path = os.path.join(model_dir, name)
             if not os.path.isfile(path):
                 raise FileNotFoundError(f"{path}: missing (config.json names it; re-export the model directory)")
@@ -101,18 +108,24 @@ class ExportedModels:
                                       f"{s_in} -> {s_out}, {v_in} -> {v_out}")
         # Exports before timestamps existed have no durations output: synthesis works, timestamps do not.
         self.has_durations = len(s_out) == 4
-        student_outputs = {
-            s_out[0]: ((1, cfg.F, n_mels), "float32", f"max_frames F = {cfg.F}, n_mels = {n_mels}"),
-            s_out[1]: ((1,), "int32", "frames"), s_out[2]: ((1,), "int32", "overflow")}
-        if self.has_durations:
-            student_outputs[s_out[3]] = ((1, cfg.N), "int32", f"durations, max_phonemes N = {cfg.N}")
         self._s_names = s_in, s_out
         self._v_names = v_in[0], v_out[0]
-        self.student_runner = _Runner(
-            os.path.join(model_dir, cfg.student_file), "student", cfg.signature_key,
-            {s_in[0]: ((1, cfg.N), "int32", f"max_phonemes N = {cfg.N}"),
-             s_in[1]: ((1,), "int32", "length"), s_in[2]: ((1,), "float32", "speed")},
-            student_outputs, runtime, threads, xnnpack)
+        # every student size, smallest first, the main one (student_file, N, F) last: (N, F) and its runner
+        self.buckets: list[tuple[int, int]] = []
+        self.student_runners: list[_Runner] = []
+        for b in cfg.students:
+            N, F = b["max_phonemes"], b["max_frames"]
+            outputs = {s_out[0]: ((1, F, n_mels), "float32", f"max_frames F = {F}, n_mels = {n_mels}"),
+                       s_out[1]: ((1,), "int32", "frames"), s_out[2]: ((1,), "int32", "overflow")}
+            if self.has_durations:
+                outputs[s_out[3]] = ((1, N), "int32", f"durations, max_phonemes N = {N}")
+            self.buckets.append((N, F))
+            self.student_runners.append(_Runner(
+                os.path.join(model_dir, b["student_file"]), "student", cfg.signature_key,
+                {s_in[0]: ((1, N), "int32", f"max_phonemes N = {N}"),
+                 s_in[1]: ((1,), "int32", "length"), s_in[2]: ((1,), "float32", "speed")},
+                outputs, runtime, threads, xnnpack))
+        self.student_runner = self.student_runners[-1]  # the main student
         self.vocoder_runner = _Runner(
             os.path.join(model_dir, cfg.vocoder_file), "vocoder", cfg.signature_key,
             {v_in[0]: ((1, L, n_mels), "float32",
@@ -126,14 +139,23 @@ class ExportedModels:
         self.student_calls = 0
         self.vocoder_calls = 0
         self.last_durations: np.ndarray | None = None  # frames per symbol of the last student call
+        self.last_bucket: int | None = None  # index into `buckets` of the student that ran last
 
     # ------------------------------------------------------------------------------------------- calls
 
-    def student(self, ids, speed: float = 1.0) -> tuple[np.ndarray, int, bool]:
+    def bucket_for(self, symbols: int) -> int:
+        """Index into `buckets` of the smallest student whose N - pad_symbols slots hold `symbols` ids (the main
+        student, the last, when none does; the Android core's ModelConfig.bucketFor)."""
+        pad = self.config.pad_symbols
+        return next((i for i, (n, _) in enumerate(self.buckets) if n - pad >= symbols), len(self.buckets) - 1)
+
+    def student(self, ids, speed: float = 1.0, bucket: int | None = None) -> tuple[np.ndarray, int, bool]:
         """Symbol ids of one chunk (at most N - pad_symbols) -> (mel [frames, n_mels], frames, overflow).
 
-        The ids are written into the N slots followed by pad_id (so at least `pad_symbols` padding symbols
-        follow them, as the authors' inference script appends 5 zeros); `length` is the number of text ids."""
+        bucket: the student to run (index into `buckets`); None: `bucket_for(len(ids))`. The ids are written into its
+        N slots followed by pad_id (so at least `pad_symbols` padding symbols follow them, as the authors'
+        inference script appends 5 zeros); `length` is the number of text ids. overflow: the chunk needs more
+        than that student's F frames (run it on a larger one, or split it)."""
         cfg = self.config
         ids = np.asarray(ids, np.int64).reshape(-1)
         if ids.size == 0:
@@ -143,19 +165,26 @@ class ExportedModels:
                              f"{cfg.pad_symbols} padding symbols ({cfg.max_text_symbols}); split the text first")
         if ids.min() < 0 or ids.max() >= len(cfg.text.symbols):
             raise ValueError(f"symbol ids must lie in 0..{len(cfg.text.symbols) - 1}")
-        slots = np.full((1, cfg.N), cfg.text.pad_id, np.int32)
+        bucket = self.bucket_for(ids.size) if bucket is None else int(bucket)
+        N, F = self.buckets[bucket]
+        runner = self.student_runners[bucket]
+        if ids.size > N - cfg.pad_symbols:
+            raise ValueError(f"{ids.size} symbols do not fit {runner.path}'s {N} slots minus {cfg.pad_symbols} "
+                             "padding symbols")
+        slots = np.full((1, N), cfg.text.pad_id, np.int32)
         slots[0, :ids.size] = ids
         names_in, names_out = self._s_names
         feed = {names_in[0]: slots, names_in[1]: np.array([ids.size], np.int32),
                 names_in[2]: np.array([speed], np.float32)}
         t0 = time.perf_counter()
-        out = self.student_runner(**feed)
+        out = runner(**feed)
         self.student_seconds += time.perf_counter() - t0
         self.student_calls += 1
+        self.last_bucket = bucket
         frames = int(out[names_out[1]].reshape(-1)[0])
         overflow = bool(out[names_out[2]].reshape(-1)[0])
-        if not 0 <= frames <= cfg.F:
-            raise ValueError(f"{self.student_runner.path}: the student returned {frames} frames (F = {cfg.F})")
+        if not 0 <= frames <= F:
+            raise ValueError(f"{runner.path}: the student returned {frames} frames (F = {F})")
         mel = np.array(out[names_out[0]][0, :frames], np.float32)
         self.last_durations = (np.array(out[names_out[3]].reshape(-1)[:ids.size], np.int64)
                                if self.has_durations else None)
@@ -176,19 +205,22 @@ class ExportedModels:
         return out[name_out].reshape(-1)
 
     def warm_up(self) -> None:
-        """Run both models once (the first invocation of an interpreter allocates and packs weights), without
+        """Run every model once (the first invocation of an interpreter allocates and packs weights), without
         counting the time."""
         cfg = self.config
         s, v, sc, vc = self.student_seconds, self.vocoder_seconds, self.student_calls, self.vocoder_calls
-        n = min(cfg.max_text_symbols, 8)
-        self.student(np.full(n, 2, np.int64), 1.0)
+        n = min(self.buckets[0][0] - cfg.pad_symbols, 8)
+        for bucket in range(len(self.buckets)):
+            self.student(np.full(n, 2, np.int64), 1.0, bucket)
+        self.last_bucket = None
         self.vocoder(np.full((cfg.vocoder_frames, cfg.audio.n_mels), cfg.silence_log_mel, np.float32))
         self.student_seconds, self.vocoder_seconds, self.student_calls, self.vocoder_calls = s, v, sc, vc
 
     def describe(self) -> dict[str, Any]:
         cfg = self.config
         return {"model_dir": self.model_dir, "quantization": cfg.quantization, "runtime": self.runtime,
-                "threads": self.threads, "N": cfg.N, "F": cfg.F, "W": cfg.W, "C": cfg.C,
+                "threads": self.threads, "N": cfg.N, "F": cfg.F, "student_buckets": [list(b) for b in self.buckets],
+                "W": cfg.W, "C": cfg.C,
                 "sample_rate": cfg.audio.sample_rate, "hop_length": cfg.hop_length, "vocoder": cfg.vocoder}
 
 

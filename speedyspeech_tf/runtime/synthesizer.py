@@ -9,9 +9,12 @@ Pipeline (the authors' inference script, janvainer/speedyspeech code/inference.p
    punctuation or word boundaries (`chunk_spans`); every id keeps the index of its word, for timestamps.
 2. Student, once per chunk: the ids followed by padding ids (at least the 5 padding symbols the reference
    appends) -> natural-log mel of `frames` frames (frames past that hold config.SILENCE_LOG_MEL, log(1e-5) as
-   the reference writes it, -11.5129). If the student reports overflow (the chunk needs more than F frames, it returned
-   frames == F and overflow == 1), the chunk is split in two (`split_in_two`, at punctuation or a space near
-   the middle) and both halves are synthesised again.
+   the reference writes it, -11.5129). A directory with several student sizes (config.json's student_buckets)
+   runs the chunk on the smallest whose N - 5 slots hold its ids; if that one reports overflow (the chunk needs
+   more than its F frames) the chunk runs again on the next larger size (same output, more frames: the
+   Android core does the same). If the largest (main) student reports overflow (frames == F and overflow == 1),
+   the chunk is split in two (`split_in_two`, at punctuation or a space near the middle) and both halves are
+   synthesised again, each from the smallest size that holds it.
 3. Vocoder (MelGAN or HiFi-GAN: the same contract, config.json's `vocoder` says which), window by window
    (models.windows.iter_stitched): PAD_FRAMES (5) silence frames are appended to the chunk's mel (as the reference
    appends 5 silence frames before MelGAN), the windows are planned with models.windows.plan_windows(T + 5,
@@ -63,8 +66,10 @@ class SynthesisStats:
     skipped_sentences: int = 0  # sentences with nothing pronounceable
     chunks: int = 0  # student chunks synthesised (after overflow re-splits)
     resplits: int = 0  # chunks split in two because the student reported overflow
+    bucket_retries: int = 0  # chunks run again on a larger student size because a smaller one overflowed
     chunk_symbols: list = dataclasses.field(default_factory=list)
     chunk_frames: list = dataclasses.field(default_factory=list)
+    chunk_students: list = dataclasses.field(default_factory=list)  # F of the student size that made each chunk
     student_calls: int = 0
     vocoder_calls: int = 0
     audio_samples: int = 0
@@ -240,11 +245,21 @@ class Synthesizer:
 
     def _student_pieces(self, ids: list[int], speed: float, stats: SynthesisStats | None):
         """mels() as (start, end, mel, durations or None) per piece ids[start:end]."""
-        pending = [(0, len(ids))]
+        models = self.models
+        pending = [(0, len(ids), 0)]  # (start, end, smallest student size to try)
         while pending:
-            a, b = pending.pop(0)
+            a, b, first = pending.pop(0)
             piece = ids[a:b]
-            mel, frames, overflow = self.models.student(piece, speed)
+            if len(models.buckets) == 1:  # one student
+                mel, frames, overflow = models.student(piece, speed)
+            else:
+                bucket = max(first, models.bucket_for(len(piece)))
+                mel, frames, overflow = models.student(piece, speed, bucket)
+                if overflow and bucket + 1 < len(models.buckets):  # a larger size: the same mel, more frames
+                    if stats is not None:
+                        stats.bucket_retries += 1
+                    pending.insert(0, (a, b, bucket + 1))
+                    continue
             if overflow:
                 parts = split_spans(piece)
                 if parts is None:
@@ -252,7 +267,7 @@ class Synthesizer:
                                      f"at speed {speed}: use a higher speed")
                 if stats is not None:
                     stats.resplits += 1
-                pending[:0] = [(a + x, a + y) for x, y in parts]
+                pending[:0] = [(a + x, a + y, 0) for x, y in parts]
                 continue
             yield a, b, mel, getattr(self.models, "last_durations", None)
 
@@ -358,6 +373,8 @@ class Synthesizer:
                     stats.chunks += 1
                     stats.chunk_symbols.append(b - a)
                     stats.chunk_frames.append(int(mel.shape[0]))
+                    stats.chunk_students.append(self.config.F if models.last_bucket is None
+                                                else models.buckets[models.last_bucket][1])
                     timeline.add_piece([SYMBOLS[i] for i in chunk.ids[a:b]], chunk.owners[a:b], durations,
                                        int(mel.shape[0]))
                     last_word, end = max(chunk.owners[a:b], default=-1), timeline.samples

@@ -9,8 +9,10 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.speedyspeech.core.AcousticModel;
 import org.speedyspeech.core.ModelConfig;
@@ -22,7 +24,9 @@ import org.tensorflow.lite.Tensor;
 /**
  * The exported student and vocoder (assets/student.tflite, assets/vocoder.tflite, assets/config.json from
  * `speedyspeech-tf export ... --android-assets`), run with the TFLite Java API on the CPU with XNNPACK.
- * Every tensor of both signatures is checked against config.json when the models are loaded.
+ * Every student size config.json lists (student_buckets, e.g. assets/student-256.tflite, and the main student)
+ * is loaded up front (a first call on a fresh interpreter is slow, and the first short sentence would pay it).
+ * Every tensor of every signature is checked against config.json when the models are loaded.
  * Not thread-safe: use from one (background) thread.
  */
 final class TfliteModels implements AutoCloseable {
@@ -30,12 +34,12 @@ final class TfliteModels implements AutoCloseable {
     final Student student;
     final TfVocoder vocoder;
     final int threads;
-    private final Interpreter studentInterpreter;
+    private final List<Interpreter> studentInterpreters;
     private final Interpreter vocoderInterpreter;
 
-    private TfliteModels(ModelConfig config, Interpreter s, Interpreter v, int threads) {
+    private TfliteModels(ModelConfig config, List<Interpreter> s, Interpreter v, int threads) {
         this.config = config;
-        this.studentInterpreter = s;
+        this.studentInterpreters = s;
         this.vocoderInterpreter = v;
         this.threads = threads;
         this.student = new Student(s, config);
@@ -51,19 +55,14 @@ final class TfliteModels implements AutoCloseable {
                     + "`speedyspeech-tf export ... --android-assets android_demo/app/src/main/assets` and rebuild");
         }
         Interpreter.Options options = new Interpreter.Options().setNumThreads(threads).setUseXNNPACK(true);
-        Interpreter s = new Interpreter(map(assets, config.studentFile), options);
-        Interpreter v;
+        List<Interpreter> opened = new ArrayList<>();  // closed again if anything fails
         try {
-            v = new Interpreter(map(assets, config.vocoderFile), options);
-        } catch (RuntimeException e) {
-            s.close();
-            throw e;
-        }
-        try {
-            return new TfliteModels(config, s, v, threads);
-        } catch (RuntimeException e) {
-            s.close();
-            v.close();
+            for (ModelConfig.Bucket b : config.buckets) opened.add(new Interpreter(map(assets, b.file), options));
+            Interpreter v = new Interpreter(map(assets, config.vocoderFile), options);
+            opened.add(v);
+            return new TfliteModels(config, new ArrayList<>(opened.subList(0, config.buckets.size())), v, threads);
+        } catch (IOException | RuntimeException e) {
+            for (Interpreter i : opened) i.close();
             throw e;
         }
     }
@@ -90,8 +89,31 @@ final class TfliteModels implements AutoCloseable {
         return ByteBuffer.allocateDirect(4 * floats).order(ByteOrder.nativeOrder());
     }
 
-    /** student.tflite: phoneme_ids [1, N], length [1], speed [1] -> mel [1, F, n_mels], frames [1], overflow [1]. */
+    /**
+     * The student files (one per size of config.buckets, smallest first): phoneme_ids [1, N], length [1],
+     * speed [1] -> mel [1, F, n_mels], frames [1], overflow [1] (, durations [1, N]). The core's Synthesizer
+     * picks the size by the length of the ids it passes (N of one of config.buckets); this runs that file.
+     */
     static final class Student implements AcousticModel {
+        private final ModelConfig cfg;
+        private final List<Size> sizes = new ArrayList<>();
+
+        Student(List<Interpreter> interpreters, ModelConfig cfg) {
+            this.cfg = cfg;
+            for (int i = 0; i < interpreters.size(); i++) sizes.add(new Size(interpreters.get(i), cfg.buckets.get(i), cfg));
+        }
+
+        @Override
+        public Output run(int[] phonemeIds, int len, float sp) {
+            for (Size s : sizes) if (s.bucket.maxPhonemes == phonemeIds.length) return s.run(phonemeIds, len, sp);
+            throw new IllegalArgumentException(phonemeIds.length + " phoneme slots: no student of that size in "
+                    + "config.json (" + cfg.buckets + ")");
+        }
+    }
+
+    /** One student file: its interpreter and buffers. */
+    private static final class Size {
+        final ModelConfig.Bucket bucket;
         private final Interpreter interpreter;
         private final ModelConfig cfg;
         private final int[][] ids;
@@ -100,22 +122,26 @@ final class TfliteModels implements AutoCloseable {
         private final ByteBuffer mel;
         private final int[] frames = new int[1];
         private final int[] overflow = new int[1];
+        private final int[][] durations;
         private final Map<String, Object> inputs = new HashMap<>();
         private final Map<String, Object> outputs = new HashMap<>();
 
-        Student(Interpreter interpreter, ModelConfig cfg) {
+        Size(Interpreter interpreter, ModelConfig.Bucket bucket, ModelConfig cfg) {
             this.interpreter = interpreter;
+            this.bucket = bucket;
             this.cfg = cfg;
             String key = cfg.signatureKey;
-            String file = "assets/" + cfg.studentFile;
-            check(interpreter.getInputTensorFromSignature("phoneme_ids", key), file + " phoneme_ids", DataType.INT32, 1, cfg.maxPhonemes);
+            String file = "assets/" + bucket.file;
+            int n = bucket.maxPhonemes;
+            check(interpreter.getInputTensorFromSignature("phoneme_ids", key), file + " phoneme_ids", DataType.INT32, 1, n);
             check(interpreter.getInputTensorFromSignature("length", key), file + " length", DataType.INT32, 1);
             check(interpreter.getInputTensorFromSignature("speed", key), file + " speed", DataType.FLOAT32, 1);
-            check(interpreter.getOutputTensorFromSignature("mel", key), file + " mel", DataType.FLOAT32, 1, cfg.maxFrames, cfg.nMels);
+            check(interpreter.getOutputTensorFromSignature("mel", key), file + " mel", DataType.FLOAT32, 1,
+                    bucket.maxFrames, cfg.nMels);
             check(interpreter.getOutputTensorFromSignature("frames", key), file + " frames", DataType.INT32, 1);
             check(interpreter.getOutputTensorFromSignature("overflow", key), file + " overflow", DataType.INT32, 1);
-            ids = new int[1][cfg.maxPhonemes];
-            mel = direct(cfg.maxFrames * cfg.nMels);
+            ids = new int[1][n];
+            mel = direct(bucket.maxFrames * cfg.nMels);
             inputs.put("phoneme_ids", ids);
             inputs.put("length", length);
             inputs.put("speed", speed);
@@ -123,23 +149,25 @@ final class TfliteModels implements AutoCloseable {
             outputs.put("frames", frames);
             outputs.put("overflow", overflow);
             if (cfg.hasDurations) {  // exports since timestamps have it: every output gets a buffer
-                check(interpreter.getOutputTensorFromSignature("durations", key), file + " durations", DataType.INT32, 1,
-                        cfg.maxPhonemes);
-                outputs.put("durations", new int[1][cfg.maxPhonemes]);
+                check(interpreter.getOutputTensorFromSignature("durations", key), file + " durations", DataType.INT32, 1, n);
+                durations = new int[1][n];
+                outputs.put("durations", durations);
+            } else {
+                durations = null;
             }
         }
 
-        @Override
-        public Output run(int[] phonemeIds, int len, float sp) {
-            System.arraycopy(phonemeIds, 0, ids[0], 0, cfg.maxPhonemes);
+        AcousticModel.Output run(int[] phonemeIds, int len, float sp) {
+            System.arraycopy(phonemeIds, 0, ids[0], 0, bucket.maxPhonemes);
             length[0] = len;
             speed[0] = sp;
             mel.rewind();
             interpreter.runSignature(inputs, outputs, cfg.signatureKey);
-            float[] m = new float[cfg.maxFrames * cfg.nMels];
+            float[] m = new float[bucket.maxFrames * cfg.nMels];
             mel.rewind();
             mel.asFloatBuffer().get(m);
-            return new Output(m, frames[0], overflow[0] != 0);
+            return new AcousticModel.Output(m, frames[0], overflow[0] != 0,
+                    durations == null ? null : durations[0].clone());
         }
     }
 
@@ -181,7 +209,7 @@ final class TfliteModels implements AutoCloseable {
 
     @Override
     public void close() {
-        studentInterpreter.close();
+        for (Interpreter s : studentInterpreters) s.close();
         vocoderInterpreter.close();
     }
 }
