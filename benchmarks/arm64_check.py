@@ -24,10 +24,20 @@ sys.path.insert(0, os.path.join(REPO, "benchmarks"))
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--no-append", action="store_true", help="print only; do not write BENCHMARKS.md")
+    p.add_argument("--from-summary", metavar="JSON",
+                   help="do not run the check: write the section from the summary of an earlier "
+                        "`bash tools/check-arm64.sh --summary JSON` (the section says so, with the file's time)")
     args = p.parse_args(argv)
     from report import Machine, command_line, write_section
 
     machine = Machine.start(threads=1)
+    if args.from_summary:
+        with open(args.from_summary, encoding="utf-8") as f:
+            summary = json.load(f)
+        stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(os.path.getmtime(args.from_summary)))
+        origin = (f"Rendered from the summary that `bash tools/check-arm64.sh --summary {args.from_summary}` wrote "
+                  f"at {stamp} (the machine header below is that of the rendering, not of the check). ")
+        return _write(summary, None, origin, machine, args, command_line, write_section)
     with tempfile.TemporaryDirectory() as tmp:
         summary_path = os.path.join(tmp, "summary.json")
         t0 = time.perf_counter()
@@ -38,7 +48,13 @@ def main(argv=None) -> int:
             print(f"error: tools/check-arm64.sh failed (exit {proc.returncode}) before comparing", file=sys.stderr)
             return 1
         summary = json.load(open(summary_path))
-    lines = [f"tools/check-arm64.sh: **{'passed' if summary['passed'] else 'FAILED'}** in {seconds / 60:.1f} min "
+    return _write(summary, seconds, "", machine, args, command_line, write_section)
+
+
+def _write(summary, seconds, origin, machine, args, command_line, write_section) -> int:
+    took = f" in {seconds / 60:.1f} min" if seconds is not None else \
+        f" ({sum(r['emulated_seconds'] for r in summary['rows']) / 60:.0f} min of emulated synthesis)"
+    lines = [f"{origin}tools/check-arm64.sh: **{'passed' if summary['passed'] else 'FAILED'}**{took} "
              f"(the arm64 root was {'built in this run' if summary.get('built') else 'cached'}). "
              f"`export/synthesize.py` in an arm64 Debian bookworm root (Python {summary['arm64_python']}) under "
              "qemu-user on this x86 machine against the same command on x86 (ai-edge-litert), on exported models "

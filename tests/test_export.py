@@ -501,6 +501,21 @@ def test_int8_export_with_a_dynamic_range_student(tiny_checkpoints, tmp_path, ca
     assert any("dynamic-range" in n for n in report["notes"])
 
 
+def test_int16x8_is_not_an_export_choice(tiny_checkpoints, tmp_path, capsys):
+    """int16x8 (measured for the vocoder by benchmarks/vocoder_quality.py: reference kernels, ~20x slower than
+    float32) is refused by the export with the reason, instead of failing half-way through calibration."""
+    from speedyspeech_tf.exporting.pipeline import export_models
+
+    with pytest.raises(SystemExit):
+        cli.main(["export", "--student", str(tiny_checkpoints / "student"), "--vocoder",
+                  str(tiny_checkpoints / "melgan"), "--quantize", "int16x8", "--out", str(tmp_path / "o")])
+    assert "int16x8" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="reference kernels"):
+        export_models(str(tiny_checkpoints / "student"), str(tiny_checkpoints / "melgan"), str(tmp_path / "o"),
+                      "int16x8", evaluate=False, progress=False, log=None)
+    assert not (tmp_path / "o").exists()
+
+
 def test_cli_exports_checkpoints_int8_with_a_calibration_cache(tiny_checkpoints, mini_cache, tmp_path, capsys):
     out, assets = tmp_path / "out", tmp_path / "assets"
     code = cli.main(["export", "--student", str(tiny_checkpoints / "student"), "--vocoder",

@@ -133,6 +133,21 @@ def mel_windows(mels: Sequence[np.ndarray], frames: int, limit: int, silence: fl
     return out[:limit]
 
 
+def voice_mels(model_dir: str | os.PathLike | None = None, texts: Sequence[str] = CALIBRATION_SENTENCES,
+               speeds: Sequence[float] = SPEED_CYCLE) -> list[np.ndarray]:
+    """The mels [frames, n_mels] an exported voice's student gives at run time for `texts` (speeds cycled): the
+    runtime's own front end, chunking and student (speedyspeech_tf.runtime, no TensorFlow); model_dir None: the
+    bundled voice (voices/slt). What a vocoder sees in synthesis, reproducible from the repository alone."""
+    from ..runtime import Synthesizer
+
+    synth = Synthesizer(model_dir, threads=1, warm_up=False)
+    out = []
+    for i, text in enumerate(texts):
+        for ids in synth.text_chunks(text):
+            out.extend(mel for _, mel in synth.mels(ids, speeds[i % len(speeds)]) if mel.shape[0] > 0)
+    return out
+
+
 def student_mels(run_student: Callable[[dict], dict], inputs: Sequence[dict]) -> list[np.ndarray]:
     """The valid part of the student's mel ([frames, n_mels]) for each input dict."""
     out = []
@@ -145,4 +160,4 @@ def student_mels(run_student: Callable[[dict], dict], inputs: Sequence[dict]) ->
 
 
 __all__ = ["CALIBRATION_SENTENCES", "EVALUATION_SENTENCES", "SPEED_CYCLE", "Sentence", "cache_sentences",
-           "builtin_sentences", "student_inputs", "cache_mels", "mel_windows", "student_mels"]
+           "builtin_sentences", "student_inputs", "cache_mels", "mel_windows", "voice_mels", "student_mels"]

@@ -21,7 +21,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from ..checkpoint import ModelSource, load_model_source
-from ..config import (QUANTIZATIONS, VOCODER_INT8_DEFAULT, AudioConfig, ConfigMismatchError, ExportConfig,
+from ..config import (EXPORT_QUANTIZATIONS, VOCODER_INT8_DEFAULT, AudioConfig, ConfigMismatchError, ExportConfig,
                       save_json, to_dict, vocoder_kind, write_atomic)
 from . import accuracy, calibration, sizing
 from .tflite import SLOW_OPS, ExportError, SignatureModel, check_model, convert_saved_model, smoke_run
@@ -82,6 +82,7 @@ def vocoder_signature(num_frames: int, n_mels: int, hop_length: int):
 
 
 STUDENT_INT8 = ("decoder", "all", "dynamic")
+CALIBRATED = ("int8", "int16x8")  # quantizations whose activations are calibrated on representative inputs
 
 
 def export_student_tflite(model, audio: AudioConfig, num_phonemes: int, num_frames: int,
@@ -101,7 +102,7 @@ def export_student_tflite(model, audio: AudioConfig, num_phonemes: int, num_fram
         write_student_saved_model(model, os.path.join(tmp, "sm"), num_phonemes, num_frames, audio)
         data = convert_saved_model(os.path.join(tmp, "sm"), quantization,
                                    (lambda: iter(representative)) if representative is not None else None,
-                                   int8_scopes=("decoder",) if int8 == "decoder" else None)
+                                   int8_scopes=("decoder",) if quantization == "int8" and int8 == "decoder" else None)
     inputs, outputs = student_signature(num_phonemes, num_frames, model.config.n_mels)
     check_model(data, inputs, outputs, what=f"student ({quantization})")
     return data
@@ -185,8 +186,11 @@ def export_models(student: str | os.PathLike | Source, vocoder: str | os.PathLik
     from .graphs import receptive_context
     from .tflite import interpreter_backends
 
-    if quantization not in QUANTIZATIONS:
-        raise ValueError(f"quantization must be one of {QUANTIZATIONS}, got {quantization!r}")
+    if quantization not in EXPORT_QUANTIZATIONS:
+        raise ValueError(f"quantization must be one of {EXPORT_QUANTIZATIONS}, got {quantization!r}"
+                         + (" (int16x8 is measured for the vocoder only, by benchmarks/vocoder_quality.py: TFLite "
+                            "runs it with reference kernels, about 20x slower than float32)"
+                            if quantization == "int16x8" else ""))
     say = log or (lambda s: None)
     steps = tqdm(total=8 + len(set(student_sizes)), desc=f"export ({quantization})", unit="step", disable=not progress)
 
@@ -257,13 +261,14 @@ def export_models(student: str | os.PathLike | Source, vocoder: str | os.PathLik
     if quantization == "int8":
         notes.append(f"int8 vocoder: {cfg.vocoder_int8}" + (" (dynamic-range: int8 weights, float activations)"
                                                              if cfg.vocoder_int8 == "dynamic" else ""))
-    if vocoder_quantization == "int8":
+    if vocoder_quantization in CALIBRATED:
         cal_windows = calibration.mel_windows(vocoder_mels("train", cal_sentences, calibration_samples), L,
                                               calibration_samples, cfg.silence_log_mel)
-    if quantization == "int8":
+    if quantization in CALIBRATED:
         cfg.calibration = (f"{data_note}; {len(cal_inputs)} student inputs, "
                            f"{len(cal_windows) if cal_windows is not None else 0} vocoder windows")
-        notes.append(f"int8 calibration: {cfg.calibration}")
+        notes.append(f"{quantization} calibration: {cfg.calibration}")
+    if quantization == "int8":
         notes.append("int8 student: " + {
             "decoder": "the decoder only (encoder, duration predictor and length regulator float32)",
             "all": "every operator with an int8 kernel",
@@ -274,7 +279,7 @@ def export_models(student: str | os.PathLike | Source, vocoder: str | os.PathLik
     timings = {}
     t = time.time()
     student_bytes = export_student_tflite(student.model, student.audio, N, F, quantization,
-                                          cal_inputs if quantization == "int8" else None, out_dir, student_int8)
+                                          cal_inputs if quantization in CALIBRATED else None, out_dir, student_int8)
     timings["student_conversion_s"] = round(time.time() - t, 1)
     step("student converted")
     bucket_bytes = {}  # the extra student sizes: same weights, same quantization, calibrated on the same text
@@ -282,7 +287,7 @@ def export_models(student: str | os.PathLike | Source, vocoder: str | os.PathLik
         t = time.time()
         n, f = b["max_phonemes"], b["max_frames"]
         bucket_cal = (_fit_inputs(cal_sentences, n, cfg.pad_symbols, calibration_samples)
-                      if quantization in ("int8", "int16x8") else None)  # the calibrated ones
+                      if quantization in CALIBRATED else None)
         bucket_bytes[b["student_file"]] = export_student_tflite(student.model, student.audio, n, f, quantization,
                                                                 bucket_cal, out_dir, student_int8)
         timings[f"student_{f}_conversion_s"] = round(time.time() - t, 1)

@@ -1,4 +1,4 @@
-"""SavedModel -> TFLite conversion with the four quantizations, and checks of the converted files.
+"""SavedModel -> TFLite conversion with the quantizations of config.QUANTIZATIONS, and checks of the converted files.
 
 Conversion always goes through a SavedModel (see `graphs.write_saved_model`): with Keras 3,
 `TFLiteConverter.from_concrete_functions` on a model's function leaves its weights as uninitialised resource
@@ -165,7 +165,8 @@ def convert_saved_model(saved_model_dir: str | os.PathLike, quantization: str = 
     quantization: "float32" (none), "dynamic" (int8 weights, float activations), "float16" (float16 weights),
     "int8" (int8 weights and activations calibrated on `representative_dataset`, a callable returning an
     iterable of {input name: array} dicts; float inputs/outputs are kept, and the few operators without an
-    int8 kernel stay float).
+    int8 kernel stay float), "int16x8" (int8 weights, int16 activations, calibrated the same way: TFLite's
+    16x8 scheme, 256 times finer activation steps than int8; operators without a 16x8 kernel stay float).
     int8_scopes (int8 only): quantize only the operators whose output tensor name lies under one of these
     top-level name scopes (e.g. ("decoder",) for the Keras layer "decoder", exported as "decoder_1/..."); every
     other operator keeps float weights and activations (TensorFlow's QuantizationDebugger denylist, the public
@@ -183,13 +184,15 @@ def convert_saved_model(saved_model_dir: str | os.PathLike, quantization: str = 
     elif quantization == "float16":
         conv.optimizations = [tf.lite.Optimize.DEFAULT]
         conv.target_spec.supported_types = [tf.float16]
-    elif quantization == "int8":
+    elif quantization in ("int8", "int16x8"):
         if representative_dataset is None:
-            raise ValueError("int8 quantization needs a representative dataset")
+            raise ValueError(f"{quantization} quantization needs a representative dataset")
         conv.optimizations = [tf.lite.Optimize.DEFAULT]
-        # INT8 first, float builtins as the fallback for ops without an int8 kernel (EXP, CUMSUM, comparisons
-        # of the duration path): the interface stays float32 (inference_input/output_type default).
-        conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8, tf.lite.OpsSet.TFLITE_BUILTINS]
+        # Integer first, float builtins as the fallback for ops without an integer kernel (EXP, CUMSUM,
+        # comparisons of the duration path): the interface stays float32 (inference_input/output_type default).
+        integer = (tf.lite.OpsSet.TFLITE_BUILTINS_INT8 if quantization == "int8"
+                   else tf.lite.OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8)
+        conv.target_spec.supported_ops = [integer, tf.lite.OpsSet.TFLITE_BUILTINS]
 
         def gen():
             for sample in representative_dataset():
