@@ -48,6 +48,8 @@ def commands(work: str, torch_python: str | None, minutes: float) -> list[tuple[
         ("runtime", rtf),
         ("durations", ["benchmarks/duration_accuracy.py", "--corpus", corpus, "--work",
                        os.path.join(work, "durations"), "--minutes", str(minutes)]),
+        ("durations-choice", ["benchmarks/durations_choice.py", "--corpus", corpus, "--work",
+                              os.path.join(work, "durations-choice")]),
         ("arm64", ["benchmarks/arm64_check.py"]),
     ]
 
