@@ -207,8 +207,9 @@ def main(argv=None) -> int:
         f"steps after {args.warmup} untimed. \"padded\": batches padded further to multiples of 16 symbols and "
         "64 frames (`train-student --pad-multiple 16 64`), so shapes repeat and the step reuses its compiled "
         "kernels. \"bfloat16\": Keras's mixed_bfloat16 policy (`--mixed-precision bfloat16`; weights and "
-        "checkpoints stay float32). mel L1 after the last step shows that every variant learns alike (the "
-        "float32 pair must agree: the student's masking makes the loss independent of padding). Other processes "
+        "checkpoints stay float32). mel L1 after the last step shows whether the variants learn alike: the masked "
+        "losses ignore the extra padding, but BatchNorm's training statistics include the extra (zero) frames, "
+        "so padded runs take slightly different steps. Other processes "
         "on these cores (see the load average) slow every variant down; compare the ratios.",
         "",
         "| variant | s / step | × float32 | mel frames / s | distinct batch shapes | first steps incl. tracing (s) "

@@ -34,7 +34,6 @@ STEPS = ("corpus", "held_out", "preprocess", "durations", "student", "export", "
 HELD_OUT_SEED = 1000  # the sentence generator's seed for held-out text (training corpora use 0 by default)
 DEFAULT_VOCODER = "hifigan-universal"
 TEACHER_SHARE = 0.35  # of the training budget, when durations come from the teacher
-STUDENT_PAD_MULTIPLE = (16, 64)  # symbols, frames: training batch shapes repeat (BENCHMARKS.md "Student training speed")
 
 
 class StepState:
@@ -144,8 +143,9 @@ def train_voice(out_dir: str, *, hours: float = 2.0, corpus: str | None = None, 
     """Run (or resume) the recipe into out_dir; returns the state's completed steps.
 
     precision: the student's compute, "float32", "bfloat16" (mixed; weights stay float32) or "auto" (bfloat16 on
-    a CPU with bf16 units, else float32). Student batches are padded to multiples of 16 symbols and 64 frames
-    (fixed shapes train faster; the loss is the same): BENCHMARKS.md "Student training speed"."""
+    a CPU with bf16 units, else float32): BENCHMARKS.md "Student training speed". Batches are not padded past
+    their longest item (`train-student --pad-multiple` is an option: faster with bfloat16 on this CPU, but it
+    changes BatchNorm's training statistics, and no voice has been measured trained that way)."""
     if precision not in ("auto", "float32", "bfloat16"):
         raise ValueError(f"--precision must be auto, float32 or bfloat16, got {precision!r}")
     if hours <= 0:
@@ -222,7 +222,7 @@ def train_voice(out_dir: str, *, hours: float = 2.0, corpus: str | None = None, 
             (False if precision == "float32" else precision)
         train_student(paths["cache"], paths["durations"], paths["student"], config=config, batch_size=batch_size,
                       steps_per_epoch=steps_per_epoch, epochs=100_000, minutes=minutes, seed=seed,
-                      mixed_precision=mode, pad_multiple=STUDENT_PAD_MULTIPLE, progress=progress, log=log)
+                      mixed_precision=mode, progress=progress, log=log)
         return {"minutes": round(minutes, 1), **loss_summary(paths["student"])}
 
     def export_step():

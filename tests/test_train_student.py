@@ -130,8 +130,9 @@ def _pad_further(batch, symbols, frames):
 
 
 def test_losses_and_gradients_do_not_depend_on_padding_past_the_longest_item():
-    """pad_multiple pads batches past their longest item (fixed shapes train faster): every loss term and the
-    gradient equal those of the batch padded to its longest item only, as the reference pads."""
+    """pad_multiple pads batches past their longest item (fixed shapes): with BatchNorm in inference mode, every
+    loss term and the gradient equal those of the batch padded to its longest item only, as the reference pads
+    (in training mode BatchNorm's batch statistics see the extra zero frames: not compared here)."""
     keras.utils.set_random_seed(3)
     trainer = ts.build_trainer(SMALL)
     batch = _numpy_batch(SMALL, np.random.default_rng(4), plen=(11, 6, 9, 4), max_d=5)

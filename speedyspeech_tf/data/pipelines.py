@@ -257,8 +257,8 @@ def student_dataset(cache_dir: str | os.PathLike | Cache, durations: Mapping[str
     pad_multiple=(S, F) pads every batch further, to a multiple of S symbols and F frames, and adds
     "batch_frames" int32 [B] (the frames before that padding): batch shapes then come from a small set, so the
     training step reuses its compiled kernels instead of meeting a new shape at every batch (BENCHMARKS.md
-    "Student training speed"). The student's masking and losses.ssim_terms(frames=...) make the loss
-    independent of it.
+    "Student training speed"). The student's masking and losses.ssim_terms(frames=...) keep the masked
+    losses as without it; BatchNorm's training statistics do include the extra (zero) frames.
 
     durations: {item id: per-phoneme frame counts} or a path to a file written by `save_durations`. Each
     item's counts must have one entry per phoneme and sum to its frame count. Items without durations are an

@@ -114,7 +114,8 @@ def register(subparsers) -> None:
                         "authors' .pth; ignored when resuming")
     s.add_argument("--pad-multiple", nargs=2, type=int, default=None, metavar=("S", "F"),
                    help="pad each batch to a multiple of S symbols and F frames (e.g. 16 64): shapes repeat, so "
-                        "the step reuses its compiled kernels; the loss is unchanged (BENCHMARKS.md 'Student "
+                        "the step reuses its compiled kernels; the masked losses are unchanged, BatchNorm's batch statistics "
+                        "see the extra zero frames (BENCHMARKS.md 'Student "
                         "training speed')")
     s.set_defaults(func=_cmd_train_student)
 

@@ -405,7 +405,7 @@ def train_student(cache_dir: str, durations, run_dir: str, *, config: str | Stud
     rate is the config's whatever the number of replicas.
     steps_per_epoch: default one pass over the training split. epochs: total, counting earlier runs in RUN_DIR
     (default config.epochs). pad_multiple: (symbols, frames) multiples the training batches are padded to
-    (data.student_dataset); speed only, the loss is the same. mixed_precision: False, "float16" or "bfloat16".
+    (data.student_dataset): the masked losses are unchanged, BatchNorm's batch statistics see the extra frames. mixed_precision: False, "float16" or "bfloat16".
     Returns {"trainer", "history" (epoch rows), "resumed", "completed_epochs", "stopped_by_time", "checkpoint",
     "init"}.
     """
